@@ -1,0 +1,16 @@
+package dev.moeplatform.web.config;
+
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * @param openaiErrorPaths path patterns answered with OpenAI's error object; every other path gets problem details
+ * @param maxRequestBodySize requests with a larger body are refused with 413 before any handler reads them
+ */
+@ConfigurationProperties("platform.web")
+public record PlatformWebProperties(
+        @DefaultValue List<String> openaiErrorPaths,
+        @DefaultValue("2MB") DataSize maxRequestBodySize) {
+}

@@ -1,0 +1,38 @@
+package dev.moeplatform.web.servlet;
+
+import static dev.moeplatform.testing.ErrorShapeAssertions.assertProblem;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.moeplatform.testing.Http;
+import dev.moeplatform.web.ErrorContractCases;
+import dev.moeplatform.web.servlet.fixture.ServletFixtureApplication;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import tools.jackson.databind.JsonNode;
+
+@SpringBootTest(classes = ServletFixtureApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {"platform.web.openai-error-paths=/v1/**", "platform.web.max-request-body-size=1KB"})
+class ServletErrorContractTest extends ErrorContractCases {
+
+    @LocalServerPort
+    int port;
+
+    @Override
+    protected Http http() {
+        return new Http("http://localhost:" + port);
+    }
+
+    @Test
+    void unexpectedFailureIs500WithoutLeakingItsCause() {
+        JsonNode problem = assertProblem(http().get("/api/boom"), 500);
+        assertThat(problem.toString()).doesNotContain("secret internal detail", "IllegalStateException");
+    }
+
+    @Test
+    void operationalEndpointsComeFromThePlatformDefaults() {
+        assertThat(http().get("/actuator/health/liveness").status()).isEqualTo(200);
+        assertThat(http().get("/actuator/health/readiness").status()).isEqualTo(200);
+        assertThat(http().get("/actuator/prometheus").body()).contains("jvm_memory_used_bytes");
+    }
+}
