@@ -1,5 +1,6 @@
 package dev.moeplatform.web.config;
 
+import dev.moeplatform.web.errors.ErrorShapeResolver;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -7,10 +8,16 @@ import org.springframework.util.unit.DataSize;
 
 /**
  * @param openaiErrorPaths path patterns answered with OpenAI's error object; every other path gets problem details
+ * @param problemErrorPaths path patterns carved out of {@code openaiErrorPaths} that get problem details after all
  * @param maxRequestBodySize requests with a larger body are refused with 413 before any handler reads them
  */
 @ConfigurationProperties("platform.web")
 public record PlatformWebProperties(
         @DefaultValue List<String> openaiErrorPaths,
+        @DefaultValue List<String> problemErrorPaths,
         @DefaultValue("2MB") DataSize maxRequestBodySize) {
+
+    public ErrorShapeResolver errorShapes() {
+        return new ErrorShapeResolver(openaiErrorPaths, problemErrorPaths);
+    }
 }

@@ -1,5 +1,6 @@
 package dev.moeplatform.web.errors;
 
+import java.net.ConnectException;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.springframework.core.codec.DecodingException;
@@ -21,6 +22,9 @@ public final class ApiErrorMapper {
 
     /** @return the client error, or a 500 for anything unexpected (the caller logs those). */
     public ApiError map(Throwable ex, String method, String path) {
+        if (ex instanceof ApiException api) {
+            return api.error();
+        }
         PayloadTooLargeException tooLarge = findCause(ex, PayloadTooLargeException.class);
         if (tooLarge != null) {
             return tooLarge.toApiError();
@@ -33,6 +37,9 @@ public final class ApiErrorMapper {
         }
         if (ex instanceof HttpMessageNotReadableException || findCause(ex, DecodingException.class) != null) {
             return unreadableBody(ex);
+        }
+        if (findCause(ex, ConnectException.class) != null) {
+            return ApiError.of(503, "An upstream service is not reachable; try again shortly.", "upstream_unavailable");
         }
         if (ex instanceof ErrorResponse response) {
             return fromSpringErrorResponse(response, method, path);

@@ -2,7 +2,6 @@ package dev.moeplatform.web.reactive;
 
 import dev.moeplatform.web.config.PlatformWebProperties;
 import dev.moeplatform.web.errors.ApiErrorMapper;
-import dev.moeplatform.web.errors.ErrorShapeResolver;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -24,7 +23,7 @@ public class ReactiveWebAutoConfiguration {
     ApiErrorWebExceptionHandler apiErrorWebExceptionHandler(ApiErrorMapper mapper, PlatformWebProperties properties,
             JsonMapper json) {
         return new ApiErrorWebExceptionHandler(mapper,
-                new ErrorShapeResolver(properties.openaiErrorPaths()), json);
+                properties.errorShapes(), json);
     }
 
     @Bean

@@ -2,7 +2,6 @@ package dev.moeplatform.web.servlet;
 
 import dev.moeplatform.web.config.PlatformWebProperties;
 import dev.moeplatform.web.errors.ApiErrorMapper;
-import dev.moeplatform.web.errors.ErrorShapeResolver;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -26,7 +25,7 @@ public class ServletWebAutoConfiguration {
 
     @Bean
     ServletErrorResponses servletErrorResponses(PlatformWebProperties properties, JsonMapper json) {
-        return new ServletErrorResponses(new ErrorShapeResolver(properties.openaiErrorPaths()), json);
+        return new ServletErrorResponses(properties.errorShapes(), json);
     }
 
     @Bean

@@ -21,6 +21,14 @@ class ErrorShapeResolverTest {
     }
 
     @Test
+    void problemPathsCarveExceptionsOutOfTheOpenAiSpace() {
+        ErrorShapeResolver gateway = new ErrorShapeResolver(List.of("/v1/**"), List.of("/v1/rag/**"));
+
+        assertThat(gateway.shapeFor("/v1/anything")).isEqualTo(ErrorShape.OPENAI);
+        assertThat(gateway.shapeFor("/v1/rag/collections/7")).isEqualTo(ErrorShape.PROBLEM);
+    }
+
+    @Test
     void withoutPatternsEverythingIsAProblem() {
         assertThat(new ErrorShapeResolver(List.of()).shapeFor("/v1/chat/completions")).isEqualTo(ErrorShape.PROBLEM);
     }

@@ -1,0 +1,23 @@
+# One image recipe for every service (their builds differ only in the module name and port):
+#   docker build -f deploy/docker/service.Dockerfile --build-arg SERVICE=gateway-service --build-arg PORT=8080 .
+# Build stage: the reactor, limited to the service and the modules it needs. Runtime stage: a JRE, the jar's
+# layers (dependencies change rarely, the application often, so rebuilds reuse the lower layers), a non-root user.
+
+FROM eclipse-temurin:25-jdk AS build
+ARG SERVICE
+WORKDIR /src
+COPY . .
+RUN ./mvnw -B -q -pl "${SERVICE}" -am -DskipTests package \
+ && java -Djarmode=tools -jar "${SERVICE}/target/${SERVICE}.jar" extract --layers --launcher --destination /layers
+
+FROM eclipse-temurin:25-jre
+ARG PORT=8080
+RUN groupadd --system --gid 10001 platform && useradd --system --uid 10001 --gid platform --no-create-home platform
+WORKDIR /app
+COPY --from=build /layers/dependencies/ ./
+COPY --from=build /layers/spring-boot-loader/ ./
+COPY --from=build /layers/snapshot-dependencies/ ./
+COPY --from=build /layers/application/ ./
+USER 10001:10001
+EXPOSE ${PORT}
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "org.springframework.boot.loader.launch.JarLauncher"]

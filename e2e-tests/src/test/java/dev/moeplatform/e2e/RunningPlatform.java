@@ -1,0 +1,108 @@
+package dev.moeplatform.e2e;
+
+import dev.moeplatform.testing.TestInfrastructure;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+
+/**
+ * JUnit extension that starts the four services once per test run, on free ports, against the test
+ * infrastructure, and hands tests a {@link Platform}. The platform is stopped when the run ends.
+ * <p>
+ * To extend the end-to-end suite, add a test class with {@code @ExtendWith(RunningPlatform.class)} and a
+ * {@link Platform} parameter; per-service settings a new test needs go in {@link #environmentFor}.
+ */
+public final class RunningPlatform implements ParameterResolver {
+
+    static final String INFERENCE_MODEL = "e2e-tiny-moe";
+    private static final Duration STARTUP_TIMEOUT = Duration.ofMinutes(4);
+
+    @Override
+    public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+        return parameter.getParameter().getType() == Platform.class;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+        return context.getRoot().getStore(ExtensionContext.Namespace.create(RunningPlatform.class))
+                .computeIfAbsent(Platform.class, key -> start(), Platform.class);
+    }
+
+    private static Platform start() {
+        try {
+            Map<String, Integer> ports = new LinkedHashMap<>();
+            for (String service : List.of("gateway", "inference", "rag", "billing")) {
+                ports.put(service, freePort());
+            }
+            Path root = Path.of(System.getProperty("platform.root", "..")).toAbsolutePath().normalize();
+            Path logs = root.resolve("e2e-tests/target/e2e-logs");
+            List<ServiceProcess> processes = new ArrayList<>();
+            Platform platform = new Platform(processes);
+            try {
+                for (var service : ports.entrySet()) {
+                    String module = service.getKey() + "-service";
+                    processes.add(ServiceProcess.start(service.getKey(),
+                            root.resolve(module).resolve("target").resolve(module + ".jar"), service.getValue(),
+                            environmentFor(service.getKey(), ports), logs));
+                }
+                Instant deadline = Instant.now().plus(STARTUP_TIMEOUT);
+                for (ServiceProcess process : processes) {
+                    process.awaitReady(deadline);
+                }
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                platform.close();
+                throw new IllegalStateException("The platform did not start: " + e.getMessage(), e);
+            }
+            return platform;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The same environment variables an operator sets (see docker-compose.yml and scripts/platform). */
+    static Map<String, String> environmentFor(String service, Map<String, Integer> ports) {
+        TestInfrastructure infra = TestInfrastructure.get();
+        Map<String, String> env = new HashMap<>();
+        env.put("PLATFORM_PG_HOST", infra.postgresHost());
+        env.put("PLATFORM_PG_PORT", String.valueOf(infra.postgresPort()));
+        env.put("PLATFORM_DB_USER", infra.dbUser());
+        env.put("PLATFORM_DB_PASSWORD", infra.dbPassword());
+        env.put("PLATFORM_REDIS_URL", infra.redisUrl());
+        env.put("PLATFORM_KAFKA_BOOTSTRAP", infra.kafkaBootstrapServers());
+        env.put("GATEWAY_PORT", String.valueOf(ports.get("gateway")));
+        env.put("INFERENCE_PORT", String.valueOf(ports.get("inference")));
+        env.put("RAG_PORT", String.valueOf(ports.get("rag")));
+        env.put("BILLING_PORT", String.valueOf(ports.get("billing")));
+        env.put("INFERENCE_URL", "http://127.0.0.1:" + ports.get("inference"));
+        env.put("RAG_URL", "http://127.0.0.1:" + ports.get("rag"));
+        env.put("BILLING_URL", "http://127.0.0.1:" + ports.get("billing"));
+        switch (service) {
+            case "gateway" -> env.put("GATEWAY_DB_URL", infra.jdbcUrl("gateway_e2e"));
+            case "rag" -> env.put("RAG_DB_URL", infra.jdbcUrl("rag_e2e"));
+            case "billing" -> env.put("BILLING_DB_URL", infra.jdbcUrl("billing_e2e"));
+            case "inference" -> {
+                env.put("PLATFORM_INFERENCE_MODELS_0_ID", INFERENCE_MODEL);
+                env.put("PLATFORM_INFERENCE_MODELS_0_BACKEND", "native");
+                env.put("PLATFORM_INFERENCE_MODELS_0_CONTEXT_LENGTH", "2048");
+            }
+            default -> throw new IllegalArgumentException(service);
+        }
+        return env;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,12 @@
+package dev.moeplatform.rag;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+
+@SpringBootApplication
+public class RagServiceApplication {
+
+    public static void main(String[] args) {
+        SpringApplication.run(RagServiceApplication.class, args);
+    }
+}

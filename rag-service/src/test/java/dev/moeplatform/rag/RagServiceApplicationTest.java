@@ -1,0 +1,51 @@
+package dev.moeplatform.rag;
+
+import static dev.moeplatform.testing.ErrorShapeAssertions.assertProblem;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.moeplatform.testing.Http;
+import dev.moeplatform.testing.ServiceContractCases;
+import dev.moeplatform.testing.TestInfrastructure;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class RagServiceApplicationTest extends ServiceContractCases {
+
+    @DynamicPropertySource
+    static void infrastructure(DynamicPropertyRegistry registry) {
+        TestInfrastructure.get().registerPostgres(registry, "rag_test");
+    }
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    JdbcTemplate jdbc;
+
+    @Override
+    protected Http http() {
+        return new Http("http://localhost:" + port);
+    }
+
+    @Test
+    void migratesItsOwnDatabaseWithPgvector() {
+        assertThat(jdbc.queryForObject("select current_database()", String.class)).isEqualTo("rag_test");
+        String version = jdbc.queryForObject("select extversion from pg_extension where extname = 'vector'",
+                String.class);
+        assertThat(version).startsWith("0.8");
+        assertThat(jdbc.queryForObject("select '[1,2,2]'::vector <=> '[2,4,4]'::vector", Double.class))
+                .isCloseTo(0.0, org.assertj.core.data.Offset.offset(1e-9));
+    }
+
+    @Test
+    void platformApiErrorsAreProblems() {
+        assertProblem(http().get("/v1/rag/collections/unknown"), 404);
+        assertProblem(http().method("DELETE", "/actuator/health"), 405);
+    }
+}
