@@ -57,13 +57,19 @@ public final class Http {
         try {
             HttpResponse<String> response = client.send(builder.build(), HttpResponse.BodyHandlers.ofString());
             return new Response(response.statusCode(), response.headers().firstValue("Content-Type").orElse(""),
-                    response.headers().firstValue("x-request-id").orElse(null), response.body());
+                    requestId(response), response.body());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** All {@code x-request-id} values joined by commas, so that a duplicated header shows in assertions. */
+    private static String requestId(HttpResponse<?> response) {
+        var values = response.headers().allValues("x-request-id");
+        return values.isEmpty() ? null : String.join(",", values);
     }
 
     public record Response(int status, String contentType, String requestId, String body) {

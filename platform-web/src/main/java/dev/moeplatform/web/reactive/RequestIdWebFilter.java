@@ -19,7 +19,12 @@ public class RequestIdWebFilter implements WebFilter, Ordered {
         String requestId = RequestIds.acceptOrCreate(
                 exchange.getRequest().getHeaders().getFirst(PlatformHeaders.REQUEST_ID));
         exchange.getAttributes().put(RequestIds.ATTRIBUTE, requestId);
-        exchange.getResponse().getHeaders().set(PlatformHeaders.REQUEST_ID, requestId);
+        // Set just before commit: a proxied response brings the upstream's copy of the header, which must not
+        // appear twice.
+        exchange.getResponse().beforeCommit(() -> {
+            exchange.getResponse().getHeaders().set(PlatformHeaders.REQUEST_ID, requestId);
+            return Mono.empty();
+        });
         ServerWebExchange withId = exchange.mutate()
                 .request(r -> r.headers(h -> h.set(PlatformHeaders.REQUEST_ID, requestId)))
                 .build();
