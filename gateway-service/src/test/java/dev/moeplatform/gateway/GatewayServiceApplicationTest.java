@@ -4,17 +4,13 @@ import static dev.moeplatform.testing.ErrorShapeAssertions.assertOpenAiError;
 import static dev.moeplatform.testing.ErrorShapeAssertions.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.moeplatform.testing.Http;
 import dev.moeplatform.testing.ServiceContractCases;
 import dev.moeplatform.testing.TestInfrastructure;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.AdminClient;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.kafka.core.KafkaAdmin;
@@ -38,9 +34,6 @@ class GatewayServiceApplicationTest extends ServiceContractCases {
         registry.add("BILLING_URL", () -> nowhere);
     }
 
-    @LocalServerPort
-    int port;
-
     @Autowired
     JdbcTemplate jdbc;
 
@@ -50,18 +43,11 @@ class GatewayServiceApplicationTest extends ServiceContractCases {
     @Autowired
     KafkaAdmin kafkaAdmin;
 
-    @Override
-    protected Http http() {
-        return new Http("http://localhost:" + port);
-    }
-
     @Test
-    void usesItsOwnDatabaseRedisAndKafka() throws Exception {
+    void usesItsOwnDatabaseRedisAndKafka() {
         assertThat(jdbc.queryForObject("select current_database()", String.class)).isEqualTo("gateway_test");
         assertThat(redis.getConnectionFactory().getReactiveConnection().ping().block()).isEqualTo("PONG");
-        try (AdminClient admin = AdminClient.create(kafkaAdmin.getConfigurationProperties())) {
-            assertThat(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS)).isNotEmpty();
-        }
+        assertThat(kafkaAdmin.clusterId()).isNotBlank();
     }
 
     @Test

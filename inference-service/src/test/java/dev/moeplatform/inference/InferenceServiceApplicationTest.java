@@ -7,7 +7,6 @@ import dev.moeplatform.testing.Http;
 import dev.moeplatform.testing.ServiceContractCases;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
 
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
@@ -18,14 +17,6 @@ import tools.jackson.databind.JsonNode;
         "platform.inference.models[1].backend=vllm",
         "platform.inference.models[1].context-length=32768"})
 class InferenceServiceApplicationTest extends ServiceContractCases {
-
-    @LocalServerPort
-    int port;
-
-    @Override
-    protected Http http() {
-        return new Http("http://localhost:" + port);
-    }
 
     @Test
     void listsConfiguredModelsInOpenAiShape() {

@@ -4,17 +4,23 @@ import static dev.moeplatform.testing.ErrorShapeAssertions.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Value;
 import tools.jackson.databind.JsonNode;
 
 /**
  * What every running service promises operations and API callers, whatever it does: probes, metrics, its OpenAPI
  * document, and problem details for bad requests outside the OpenAI model API. A service's test extends this and
- * adds its own cases.
+ * adds its own cases; it must be a {@code @SpringBootTest} on a random (or defined) port.
  */
 public abstract class ServiceContractCases {
 
+    @Value("${local.server.port}")
+    private int port;
+
     /** A client for the running service under test. */
-    protected abstract Http http();
+    protected Http http() {
+        return new Http("http://localhost:" + port);
+    }
 
     @Test
     void livenessAndReadinessProbesAreUp() {

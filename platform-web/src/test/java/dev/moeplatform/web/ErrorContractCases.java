@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.moeplatform.testing.Http;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Value;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -15,7 +16,12 @@ import tools.jackson.databind.JsonNode;
  */
 public abstract class ErrorContractCases {
 
-    protected abstract Http http();
+    @Value("${local.server.port}")
+    private int port;
+
+    protected Http http() {
+        return new Http("http://localhost:" + port);
+    }
 
     @Test
     void validRequestPassesThroughWithARequestId() {

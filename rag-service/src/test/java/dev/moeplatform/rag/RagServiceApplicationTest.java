@@ -3,13 +3,11 @@ package dev.moeplatform.rag;
 import static dev.moeplatform.testing.ErrorShapeAssertions.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.moeplatform.testing.Http;
 import dev.moeplatform.testing.ServiceContractCases;
 import dev.moeplatform.testing.TestInfrastructure;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -22,16 +20,8 @@ class RagServiceApplicationTest extends ServiceContractCases {
         TestInfrastructure.get().registerPostgres(registry, "rag_test");
     }
 
-    @LocalServerPort
-    int port;
-
     @Autowired
     JdbcTemplate jdbc;
-
-    @Override
-    protected Http http() {
-        return new Http("http://localhost:" + port);
-    }
 
     @Test
     void migratesItsOwnDatabaseWithPgvector() {

@@ -3,7 +3,6 @@ package dev.moeplatform.web.servlet;
 import static dev.moeplatform.testing.ErrorShapeAssertions.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.moeplatform.testing.Http;
 import dev.moeplatform.web.ErrorContractCases;
 import dev.moeplatform.web.servlet.fixture.ServletFixtureApplication;
 import org.junit.jupiter.api.Test;
@@ -11,7 +10,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
 
 @ExtendWith(OutputCaptureExtension.class)
@@ -19,13 +17,6 @@ import tools.jackson.databind.JsonNode;
         properties = {"platform.web.openai-error-paths=/v1/**", "platform.web.max-request-body-size=1KB"})
 class ServletErrorContractTest extends ErrorContractCases {
 
-    @LocalServerPort
-    int port;
-
-    @Override
-    protected Http http() {
-        return new Http("http://localhost:" + port);
-    }
 
     @Test
     void unexpectedFailureIs500WithoutLeakingItsCause() {
