@@ -1,6 +1,7 @@
 package dev.moeplatform.engine.tokenizer;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -105,7 +106,7 @@ final class BpeTrainer {
                 out[n++] = word[i];
             }
         }
-        return java.util.Arrays.copyOf(out, n);
+        return Arrays.copyOf(out, n);
     }
 
     private void countPairs(int index, int sign) {

@@ -60,7 +60,7 @@ final class ByteLevelBpe extends Tokenizer {
     }
 
     @Override
-    void encodePlain(String text, boolean segmentStart, IntStream.Builder out) {
+    void encodePlain(String text, IntStream.Builder out) {
         for (String piece : preTokenizer.split(text)) {
             int[] ids = piece.length() > CACHE_MAX_PIECE ? merge(piece) : cache.computeIfAbsent(piece, this::merge);
             for (int id : ids) {

@@ -8,10 +8,11 @@ import java.util.PriorityQueue;
 import java.util.stream.IntStream;
 
 /**
- * SentencePiece-style BPE ("llama" vocabularies: Llama 1/2, Mistral, Mixtral): spaces are written U+2581 ('▁'), a
- * text segment gets one in front (the dummy prefix), and adjacent pieces merge while their concatenation is a token,
- * the token with the highest score first. A character with no token of its own becomes its UTF-8 bytes as
- * {@code <0xXX>} tokens, or the unknown token where the vocabulary has no byte tokens.
+ * SentencePiece-style BPE ("llama" vocabularies: Llama 1/2, Mistral, Mixtral). Spaces are written U+2581 ('▁'); the
+ * text, and each stretch of it after a special token, gets one in front (the dummy prefix, which decoding drops
+ * again). Starting from single characters, adjacent pieces merge while their concatenation is a token, the token
+ * with the highest score first. A character with no token of its own becomes its UTF-8 bytes as {@code <0xXX>}
+ * tokens, or the unknown token where the vocabulary has no byte tokens.
  */
 final class SentencePieceBpe extends Tokenizer {
 
@@ -53,8 +54,8 @@ final class SentencePieceBpe extends Tokenizer {
     }
 
     @Override
-    void encodePlain(String text, boolean segmentStart, IntStream.Builder out) {
-        String s = (segmentStart ? " " + text : text).replace(' ', SPACE);
+    void encodePlain(String text, IntStream.Builder out) {
+        String s = (" " + text).replace(' ', SPACE);
         // The pieces, one per character to begin with, as a linked list of [start, end) ranges of s.
         int n = s.codePointCount(0, s.length());
         int[] start = new int[n];

@@ -72,7 +72,6 @@ public abstract sealed class Tokenizer permits ByteLevelBpe, SentencePieceBpe {
             out.add(bosId());
         }
         int plainFrom = 0;
-        boolean segmentStart = true;
         for (int i = 0; parseSpecial && i < text.length(); ) {
             int special = specialAt(text, i);
             if (special < 0) {
@@ -80,15 +79,14 @@ public abstract sealed class Tokenizer permits ByteLevelBpe, SentencePieceBpe {
                 continue;
             }
             if (i > plainFrom) {
-                encodePlain(text.substring(plainFrom, i), segmentStart, out);
+                encodePlain(text.substring(plainFrom, i), out);
             }
             out.add(special);
-            segmentStart = true;
             i += tokenText(special).length();
             plainFrom = i;
         }
         if (plainFrom < text.length()) {
-            encodePlain(text.substring(plainFrom), segmentStart, out);
+            encodePlain(text.substring(plainFrom), out);
         }
         if (addSpecial && vocabulary.addEos() && eosId() >= 0) {
             out.add(eosId());
@@ -147,8 +145,8 @@ public abstract sealed class Tokenizer permits ByteLevelBpe, SentencePieceBpe {
         return id == null ? OptionalInt.empty() : OptionalInt.of(id);
     }
 
-    /** Encodes text that holds no special tokens; {@code segmentStart}: it starts the text or follows a special. */
-    abstract void encodePlain(String text, boolean segmentStart, IntStream.Builder out);
+    /** Encodes a stretch of text between special tokens (or the whole text when none are parsed). */
+    abstract void encodePlain(String text, IntStream.Builder out);
 
     /** The bytes a normal or byte token stands for. */
     abstract byte[] normalPiece(int id);

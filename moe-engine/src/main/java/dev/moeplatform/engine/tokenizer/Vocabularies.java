@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -114,7 +115,7 @@ public final class Vocabularies {
         words.stream().collect(Collectors.groupingBy(w -> w, LinkedHashMap::new, Collectors.counting()))
                 .forEach((word, count) -> {
                     int[] symbols = word.codePoints().mapToObj(Character::toString).map(index::get)
-                            .filter(java.util.Objects::nonNull).mapToInt(Integer::intValue).toArray();
+                            .filter(Objects::nonNull).mapToInt(Integer::intValue).toArray();
                     trainer.addWord(symbols, Math.toIntExact(count));
                 });
         trainer.train(vocabSize - fixed.size());
