@@ -122,13 +122,10 @@ class ByteLevelBpeTest {
     }
 
     @Test
-    void encodesLongPromptsQuicklyAndTheSameEveryTime() {
+    void encodesLongPromptsTheSameEveryTime() {
         String prompt = String.join("\n", java.util.Collections.nCopies(20, Vocabularies.defaultCorpus()));
-        long start = System.nanoTime();
         int[] ids = TOKENIZER.encode(prompt, false, false);
-        long millis = (System.nanoTime() - start) / 1_000_000;
         assertThat(ids.length).isGreaterThan(50_000);
-        assertThat(millis).as("%d tokens took %d ms", ids.length, millis).isLessThan(5_000);
         assertThat(TOKENIZER.encode(prompt, false, false)).isEqualTo(ids); // now from the cache
         assertThat(TOKENIZER.decode(ids)).isEqualTo(prompt);
     }

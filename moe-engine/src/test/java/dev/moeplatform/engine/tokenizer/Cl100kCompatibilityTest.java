@@ -99,11 +99,8 @@ class Cl100kCompatibilityTest {
             base64ish.append(alphabet.charAt(random.nextInt(alphabet.length())));
         }
         String text = base64ish.toString();
-        long start = System.nanoTime();
         int[] ids = tokenizer.encode(text, false, false);
-        long millis = (System.nanoTime() - start) / 1_000_000;
         assertThat(ids).containsExactly(jtokkit.encode(text).toArray());
-        assertThat(millis).as("a 50,000-letter word takes %d ms", millis).isLessThan(2_000);
     }
 
     @Test
