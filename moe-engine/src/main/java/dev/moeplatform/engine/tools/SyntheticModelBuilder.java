@@ -14,20 +14,26 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.LongStream;
 
 /**
  * Builds GGUF models with deterministic random weights for the architectures of {@code docs/model-math.md}.
  *
- * <p>Each tensor's values come from a {@link SplittableRandom} seeded by the spec's seed and the tensor's name, drawn
- * in file order: matrices uniform with standard deviation {@code 1/sqrt(ne0)} (so activations stay of order one
- * through the layers), norm weights {@code 1 + 0.1 u}, biases {@code 0.1 u}, with {@code u} uniform in [-1, 1).
- * The file is written row by row ({@link #write}); {@link #materialize} draws the same rows and keeps them as the
- * file stores them, quantized and dequantized again.
+ * <p>Each row (ne0 values) of a tensor comes from a {@link SplittableRandom} seeded by the spec's seed, the tensor's
+ * name and the row's index: matrices uniform with standard deviation {@code 1/sqrt(ne0)} (so activations stay of
+ * order one through the layers), norm weights {@code 1 + 0.1 u}, biases {@code 0.1 u}, with {@code u} uniform in
+ * [-1, 1). Rows are drawn and quantized in parallel batches and written in order ({@link #write}), so a file of
+ * gigabytes takes seconds on many cores; {@link #materialize} keeps the same rows as the file stores them,
+ * dequantized.
  */
 public final class SyntheticModelBuilder {
 
     /** A tensor of the model: name, type and dims (ne0 first). */
     public record TensorSpec(String name, GgmlType type, long[] dims) {
+
+        public int cols() {
+            return Math.toIntExact(dims[0]);
+        }
 
         public long elements() {
             long n = 1;
@@ -129,7 +135,7 @@ public final class SyntheticModelBuilder {
         }
         putVocabulary(w, s.vocabulary());
         for (TensorSpec t : tensors(s)) {
-            w.addTensor(t.name(), t.type(), t.dims(), out -> forEachRow(s, t, row -> out.write(t.type().quantize(row))));
+            w.addTensor(t.name(), t.type(), t.dims(), out -> forEachRow(s, t, out::write));
         }
         return w;
     }
@@ -147,9 +153,9 @@ public final class SyntheticModelBuilder {
             int[] at = {0};
             try {
                 forEachRow(spec, t, row -> {
-                    float[] stored = t.type().dequantize(t.type().quantize(row), row.length);
-                    System.arraycopy(stored, 0, values, at[0], row.length);
-                    at[0] += row.length;
+                    float[] stored = t.type().dequantize(row, t.cols());
+                    System.arraycopy(stored, 0, values, at[0], stored.length);
+                    at[0] += stored.length;
                 });
             } catch (IOException e) {
                 throw new UncheckedIOException(e); // the consumer does no I/O
@@ -194,31 +200,46 @@ public final class SyntheticModelBuilder {
     // ---- values --------------------------------------------------------------------------------------------
 
     private interface RowConsumer {
-        void accept(float[] row) throws IOException;
+        void accept(byte[] row) throws IOException;
     }
 
-    /** Draws the tensor's values row by row (rows of ne0 values, in file order); the row array is reused. */
+    private static final int BATCH_VALUES = 1 << 22;
+
+    /** Hands the tensor's rows, quantized, to the consumer in file order; each batch is drawn in parallel. */
     private static void forEachRow(ModelSpec spec, TensorSpec t, RowConsumer consumer) throws IOException {
-        SplittableRandom random = new SplittableRandom(seed(spec.seed(), t.name()));
-        int ne0 = Math.toIntExact(t.dims()[0]);
-        boolean norm = t.name().endsWith("norm.weight");
-        boolean bias = t.name().endsWith(".bias");
-        double scale = norm || bias ? 0.1 : Math.sqrt(3.0 / ne0);
-        float offset = norm ? 1 : 0;
-        float[] row = new float[ne0];
-        for (long r = 0; r < t.elements() / ne0; r++) {
-            for (int i = 0; i < ne0; i++) {
-                row[i] = offset + (float) (scale * (2 * random.nextDouble() - 1));
+        long rows = t.elements() / t.cols();
+        long batch = Math.max(1, BATCH_VALUES / t.cols());
+        for (long first = 0; first < rows; first += batch) {
+            byte[][] quantized = LongStream.range(first, Math.min(rows, first + batch)).parallel()
+                    .mapToObj(r -> t.type().quantize(row(spec, t, r))).toArray(byte[][]::new);
+            for (byte[] row : quantized) {
+                consumer.accept(row);
             }
-            consumer.accept(row);
         }
     }
 
-    /** FNV-1a of the name, started from the mixed seed. */
-    static long seed(long seed, String name) {
+    /** Row {@code r} of the tensor as drawn, before quantization. */
+    static float[] row(ModelSpec spec, TensorSpec t, long r) {
+        SplittableRandom random = new SplittableRandom(seed(spec.seed(), t.name(), r));
+        boolean norm = t.name().endsWith("norm.weight");
+        boolean bias = t.name().endsWith(".bias");
+        double scale = norm || bias ? 0.1 : Math.sqrt(3.0 / t.cols());
+        float offset = norm ? 1 : 0;
+        float[] row = new float[t.cols()];
+        for (int i = 0; i < row.length; i++) {
+            row[i] = offset + (float) (scale * (2 * random.nextDouble() - 1));
+        }
+        return row;
+    }
+
+    /** FNV-1a of the name and the row's index, started from the mixed seed. */
+    static long seed(long seed, String name, long row) {
         long h = 0xcbf29ce484222325L ^ (seed * 0x9E3779B97F4A7C15L);
         for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
             h = (h ^ (b & 0xFF)) * 0x100000001b3L;
+        }
+        for (int i = 0; i < 8; i++) {
+            h = (h ^ ((row >>> (8 * i)) & 0xFF)) * 0x100000001b3L;
         }
         return h;
     }
