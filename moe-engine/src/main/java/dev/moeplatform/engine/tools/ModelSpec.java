@@ -1,0 +1,271 @@
+package dev.moeplatform.engine.tools;
+
+import dev.moeplatform.engine.gguf.GgmlType;
+import dev.moeplatform.engine.tokenizer.Vocabulary;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The hyper-parameters of a synthetic model, named as in {@code docs/model-math.md}. Every value is explicit (the
+ * builder writes them all), so a reference run needs nothing but this record and the weights. Start from
+ * {@link #builder}, whose defaults are the {@code tiny} preset of the architecture.
+ *
+ * @param architecture "llama" (dense, or Mixtral-style MoE when {@code nExpert > 0}), "qwen2moe" or "qwen3moe"
+ * @param weightType the type of every matrix (token_embd, output, attention, FFN, router, shared-expert gate);
+ *     norm weights and biases are always F32
+ * @param headDimK {@code attention.key_length}, may differ from {@code nEmbd / nHead}
+ * @param headDimV {@code attention.value_length}
+ * @param nFf dense FFN width, and the width of llama's experts; 0 = not written (qwen*moe)
+ * @param nExpert 0 = dense
+ * @param nFfShexp shared-expert width: qwen2moe only, 0 otherwise
+ * @param tiedOutput no {@code output.weight}: the logits use {@code token_embd.weight}
+ * @param seed every tensor's values are drawn from a generator seeded by this and the tensor's name
+ */
+public record ModelSpec(
+        String architecture,
+        GgmlType weightType,
+        int nEmbd,
+        int nLayer,
+        int nHead,
+        int nHeadKv,
+        int headDimK,
+        int headDimV,
+        int nFf,
+        int nExpert,
+        int nExpertUsed,
+        int nFfExp,
+        int nFfShexp,
+        int contextLength,
+        float ropeTheta,
+        int nRot,
+        float eps,
+        boolean expertWeightsNorm,
+        boolean tiedOutput,
+        long seed,
+        Vocabulary vocabulary) {
+
+    public static final List<String> ARCHITECTURES = List.of("llama", "qwen2moe", "qwen3moe");
+
+    public ModelSpec {
+        Objects.requireNonNull(weightType, "weightType");
+        Objects.requireNonNull(vocabulary, "vocabulary");
+        require(ARCHITECTURES.contains(architecture), "unknown architecture " + architecture);
+        require(nEmbd > 0 && nLayer > 0 && nHead > 0 && nHeadKv > 0 && headDimK > 0 && headDimV > 0
+                && contextLength > 0 && vocabulary.size() > 0, "sizes must be positive");
+        require(nHead % nHeadKv == 0, "n_head must be a multiple of n_head_kv");
+        require(nRot > 0 && nRot % 2 == 0 && nRot <= headDimK, "n_rot must be even and in 1..head_dim_k");
+        require(eps > 0 && ropeTheta > 0, "eps and rope theta must be positive");
+        boolean moe = nExpert > 0;
+        require(moe || !architecture.startsWith("qwen"), architecture + " needs experts");
+        require(moe ? nExpertUsed > 0 && nExpertUsed <= nExpert && nFfExp > 0 : nExpertUsed == 0 && nFf > 0,
+                "MoE needs 0 < n_expert_used <= n_expert and n_ff_exp > 0; dense needs n_ff > 0");
+        require(architecture.equals("qwen2moe") ? nFfShexp > 0 : nFfShexp == 0,
+                "a shared expert (n_ff_shexp > 0) is qwen2moe's, and qwen2moe's only");
+        int block = weightType.blockSize;
+        require(nEmbd % block == 0 && nHead * headDimV % block == 0 && (moe || nFf % block == 0)
+                && nFfExp % block == 0 && nFfShexp % block == 0,
+                weightType + " needs n_embd, n_head * head_dim_v and the FFN widths to be multiples of " + block);
+    }
+
+    public boolean moe() {
+        return nExpert > 0;
+    }
+
+    public int nVocab() {
+        return vocabulary.size();
+    }
+
+    /** A builder with the architecture's {@code tiny} preset as defaults, F32 weights and seed 42. */
+    public static Builder builder(String architecture, Vocabulary vocabulary) {
+        return new Builder(architecture, vocabulary);
+    }
+
+    /** A builder holding every value of this spec (derived ones such as head_dim as they are now). */
+    public Builder toBuilder() {
+        Builder b = new Builder(architecture, vocabulary);
+        b.weightType = weightType;
+        b.nEmbd = nEmbd;
+        b.nLayer = nLayer;
+        b.nHead = nHead;
+        b.nHeadKv = nHeadKv;
+        b.headDimK = headDimK;
+        b.headDimV = headDimV;
+        b.nFf = nFf;
+        b.nExpert = nExpert;
+        b.nExpertUsed = nExpertUsed;
+        b.nFfExp = nFfExp;
+        b.nFfShexp = nFfShexp;
+        b.contextLength = contextLength;
+        b.ropeTheta = ropeTheta;
+        b.nRot = nRot;
+        b.eps = eps;
+        b.expertWeightsNorm = expertWeightsNorm;
+        b.tiedOutput = tiedOutput;
+        b.seed = seed;
+        return b;
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    /**
+     * Mutable defaults for a spec. Zero for {@code headDimK/V} means {@code nEmbd / nHead}, for {@code nRot}
+     * {@code headDimK}, for llama's {@code nFfExp} its {@code nFf}. The tiny defaults: n_embd 64, 2 layers, 4 heads,
+     * 2 kv heads, context 256; llama dense n_ff 128; qwen2moe 4 experts top-2 of width 64 plus a shared expert of
+     * 128; qwen3moe 4 experts top-2 of width 64 and head_dim 32 (so that n_head * head_dim != n_embd).
+     */
+    public static final class Builder {
+        private final String architecture;
+        private Vocabulary vocabulary;
+        private GgmlType weightType = GgmlType.F32;
+        private int nEmbd = 64;
+        private int nLayer = 2;
+        private int nHead = 4;
+        private int nHeadKv = 2;
+        private int headDimK;
+        private int headDimV;
+        private int nFf;
+        private int nExpert;
+        private int nExpertUsed;
+        private int nFfExp;
+        private int nFfShexp;
+        private int contextLength = 256;
+        private float ropeTheta = 10000f;
+        private int nRot;
+        private float eps;
+        private boolean expertWeightsNorm;
+        private boolean tiedOutput;
+        private long seed = 42;
+
+        private Builder(String architecture, Vocabulary vocabulary) {
+            this.architecture = architecture;
+            this.vocabulary = vocabulary;
+            switch (architecture) {
+                case "llama" -> {
+                    nFf = 128;
+                    eps = 1e-5f;
+                    expertWeightsNorm = true;
+                }
+                case "qwen2moe" -> {
+                    experts(4, 2);
+                    nFfExp = 64;
+                    nFfShexp = 128;
+                    eps = 1e-6f;
+                    expertWeightsNorm = false;
+                }
+                case "qwen3moe" -> {
+                    experts(4, 2);
+                    nFfExp = 64;
+                    headDim(32);
+                    eps = 1e-6f;
+                    expertWeightsNorm = true;
+                }
+                default -> throw new IllegalArgumentException("unknown architecture " + architecture);
+            }
+        }
+
+        public Builder vocabulary(Vocabulary value) {
+            vocabulary = value;
+            return this;
+        }
+
+        public Builder weightType(GgmlType value) {
+            weightType = value;
+            return this;
+        }
+
+        public Builder embd(int value) {
+            nEmbd = value;
+            return this;
+        }
+
+        public Builder layers(int value) {
+            nLayer = value;
+            return this;
+        }
+
+        public Builder heads(int nHead, int nHeadKv) {
+            this.nHead = nHead;
+            this.nHeadKv = nHeadKv;
+            return this;
+        }
+
+        public Builder headDim(int value) {
+            return headDim(value, value);
+        }
+
+        public Builder headDim(int k, int v) {
+            headDimK = k;
+            headDimV = v;
+            return this;
+        }
+
+        public Builder ff(int value) {
+            nFf = value;
+            return this;
+        }
+
+        public Builder experts(int nExpert, int nExpertUsed) {
+            this.nExpert = nExpert;
+            this.nExpertUsed = nExpertUsed;
+            return this;
+        }
+
+        public Builder ffExp(int value) {
+            nFfExp = value;
+            return this;
+        }
+
+        public Builder ffShexp(int value) {
+            nFfShexp = value;
+            return this;
+        }
+
+        public Builder context(int value) {
+            contextLength = value;
+            return this;
+        }
+
+        public Builder ropeTheta(float value) {
+            ropeTheta = value;
+            return this;
+        }
+
+        public Builder rot(int value) {
+            nRot = value;
+            return this;
+        }
+
+        public Builder eps(float value) {
+            eps = value;
+            return this;
+        }
+
+        public Builder expertWeightsNorm(boolean value) {
+            expertWeightsNorm = value;
+            return this;
+        }
+
+        public Builder tiedOutput(boolean value) {
+            tiedOutput = value;
+            return this;
+        }
+
+        public Builder seed(long value) {
+            seed = value;
+            return this;
+        }
+
+        public ModelSpec build() {
+            int k = headDimK > 0 ? headDimK : nEmbd / nHead;
+            int v = headDimV > 0 ? headDimV : nEmbd / nHead;
+            int ffExp = nFfExp > 0 || nExpert == 0 ? nFfExp : architecture.equals("llama") ? nFf : 0;
+            return new ModelSpec(architecture, weightType, nEmbd, nLayer, nHead, nHeadKv, k, v, nFf, nExpert,
+                    nExpertUsed, ffExp, nFfShexp, contextLength, ropeTheta, nRot > 0 ? nRot : k, eps,
+                    expertWeightsNorm, tiedOutput, seed, vocabulary);
+        }
+    }
+}
