@@ -2,10 +2,12 @@ package dev.moeplatform.engine.tools;
 
 import dev.moeplatform.engine.gguf.GgmlType;
 import dev.moeplatform.engine.gguf.GgufWriter;
+import dev.moeplatform.engine.tokenizer.Vocabularies;
 import dev.moeplatform.engine.tokenizer.Vocabulary;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -140,8 +142,12 @@ public final class SyntheticModelBuilder {
         return w;
     }
 
-    /** Streams the model to {@code file}. */
+    /** Streams the model to {@code file}, creating its folder if needed. */
     public static void write(ModelSpec spec, Path file) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
         writer(spec).write(file);
     }
 
@@ -365,7 +371,7 @@ public final class SyntheticModelBuilder {
         String preset = o.getOrDefault("--size-preset", "tiny");
         int experts = Integer.parseInt(o.getOrDefault("--experts", "0"));
         int used = Integer.parseInt(o.getOrDefault("--experts-used", "2"));
-        ModelSpec.Builder b = preset(preset, o.get("--arch"), experts, used, StandInVocabulary.create())
+        ModelSpec.Builder b = preset(preset, o.get("--arch"), experts, used, Vocabularies.defaultByteLevel())
                 .weightType(GgmlType.valueOf(o.get("--type").toUpperCase(Locale.ROOT)))
                 .seed(Long.parseLong(o.getOrDefault("--seed", "42")))
                 .tiedOutput(o.containsKey("--tied"));

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.moeplatform.engine.gguf.GgmlType;
 import dev.moeplatform.engine.tokenizer.Vocabulary;
 import dev.moeplatform.engine.tools.ModelSpec;
-import dev.moeplatform.engine.tools.StandInVocabulary;
+import dev.moeplatform.engine.tokenizer.Vocabularies;
 import dev.moeplatform.engine.tools.SyntheticModel;
 import dev.moeplatform.engine.tools.SyntheticModelBuilder;
 import java.util.Arrays;
@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class ReferenceModelTest {
 
-    static final Vocabulary VOCAB = StandInVocabulary.create();
+    static final Vocabulary VOCAB = Vocabularies.defaultByteLevel();
     static final int[] PROMPT = {5, 260, 31, 97, 271, 12, 200, 3};
 
     @ParameterizedTest

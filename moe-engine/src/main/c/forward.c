@@ -1,0 +1,470 @@
+/* The forward pass of docs/model-math.md over a batch of tokens from several sequences. Tokens are run
+ * through the layers in chunks of up to STEP_CHUNK; within a chunk every matrix product covers all its
+ * tokens at once, attention reads each token's own sequence cache, and logits are computed only for each
+ * sequence's last token. */
+#include "forward.h"
+
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STEP_CHUNK 64
+
+struct RunState {
+    /* the chunk's tokens */
+    int32_t tok[STEP_CHUNK];
+    int pos[STEP_CHUNK];
+    Sequence *seq[STEP_CHUNK];
+    int last_of[STEP_CHUNK];       /* index in the step of the sequence whose last token this is, or -1 */
+    int n_runs;                    /* runs of consecutive tokens of one sequence */
+    int run_first[STEP_CHUNK + 1];
+    /* activations, one row per token */
+    float *x, *xb, *xb2;           /* [C][n_embd]: residual stream, sublayer input, sublayer output */
+    float *q, *k, *v;              /* [C][n_head * hd_k], [C][n_head_kv * hd_k], [C][n_head_kv * hd_v] */
+    float *o;                      /* [C][n_head * hd_v] attention output */
+    float *hb, *hb2;               /* [C][max(n_ff, n_ff_shexp)]: dense FFN / shared expert hidden */
+    float *rope_cos, *rope_sin;    /* [C][n_rot / 2] */
+    /* MoE */
+    float *router;                 /* [C][n_expert] logits, then probabilities */
+    float *shared_gate;            /* [C] */
+    int *sel;                      /* [C][k] chosen experts, best first */
+    float *sel_w;                  /* [C][k] their weights */
+    int *pair_row;                 /* [C][k] row of (token, slot) in the expert-grouped buffers */
+    int *expert_first, *expert_next; /* [n_expert + 1], [n_expert] */
+    float *xe, *ye;                /* [C * k][n_embd] expert inputs / outputs, grouped by expert */
+    float *he, *he2;               /* [C * k][n_ff_exp] */
+    MatJob *jobs;                  /* [2 * n_expert + 4] */
+};
+
+/* ---- the math -------------------------------------------------------------------------------------------- */
+
+static void rmsnorm(float *out, const float *x, const float *w, int n, double eps) {
+    double ss = 0;
+    for (int i = 0; i < n; i++) ss += (double)x[i] * x[i];
+    float scale = (float)(1.0 / sqrt(ss / n + eps));
+    for (int i = 0; i < n; i++) out[i] = x[i] * scale * w[i];
+}
+
+static void softmax(float *x, int n) {
+    float max = x[0], sum = 0;
+    for (int i = 1; i < n; i++) max = x[i] > max ? x[i] : max;
+    for (int i = 0; i < n; i++) sum += x[i] = expf(x[i] - max);
+    for (int i = 0; i < n; i++) x[i] /= sum;
+}
+
+static float silu(float z) { return z / (1.0f + expf(-z)); }
+
+static float sigmoid(float z) { return 1.0f / (1.0f + expf(-z)); }
+
+/* Rotates the pairs (2i, 2i+1) (normal) or (i, i + n_rot/2) (NeoX) of a head by the angles of its position. */
+static void rope(float *a, const float *cos_t, const float *sin_t, int n_rot, int neox) {
+    int half = n_rot / 2;
+    for (int i = 0; i < half; i++) {
+        int m = neox ? i : 2 * i, n = neox ? i + half : 2 * i + 1;
+        float a0 = a[m], a1 = a[n];
+        a[m] = a0 * cos_t[i] - a1 * sin_t[i];
+        a[n] = a0 * sin_t[i] + a1 * cos_t[i];
+    }
+}
+
+/* The k largest of p[0..n) in decreasing order; ties (and NaNs) go to the lower index. */
+static void top_k(const float *p, int n, int k, int *sel) {
+    for (int j = 0; j < k; j++) {
+        int best = -1;
+        for (int e = 0; e < n; e++) {
+            int taken = 0;
+            for (int i = 0; i < j; i++) taken |= sel[i] == e;
+            if (!taken && (best < 0 || p[e] > p[best])) best = e;
+        }
+        sel[j] = best;
+    }
+}
+
+static void add_job(MatJob *jobs, int *n, Mat w, const float *x, float *y, int nt) {
+    jobs[(*n)++] = (MatJob){.w = w, .x = x, .y = y, .nt = nt};
+}
+
+/* ---- attention --------------------------------------------------------------------------------------------- */
+
+typedef struct {
+    const Model *m;
+    int layer;
+    atomic_int next;
+} AttnCtx;
+
+/* Token t of the chunk, head h: attends over positions 0..pos of its sequence's cache. */
+static void attend(const Model *m, int layer, int t, int h) {
+    const Config *c = &m->c;
+    const struct RunState *rs = m->rs;
+    Sequence *s = rs->seq[t];
+    int pos = rs->pos[t], g = h / (c->n_head / c->n_head_kv), hk = c->head_dim_k, hv = c->head_dim_v;
+    size_t kv_k = (size_t)c->n_head_kv * hk, kv_v = (size_t)c->n_head_kv * hv;
+    const float *q = rs->q + (size_t)t * c->n_head * hk + (size_t)h * hk;
+    const float *kc = s->k_cache + (size_t)layer * s->n_ctx * kv_k + (size_t)g * hk;
+    const float *vc = s->v_cache + (size_t)layer * s->n_ctx * kv_v + (size_t)g * hv;
+    float *sc = s->scores + (size_t)h * s->n_ctx, *o = rs->o + (size_t)t * c->n_head * hv + (size_t)h * hv;
+    DotFn dot = m->kernels->dot[type_traits(GGML_TYPE_F32)->slot];
+    float sqrt_hk = sqrtf((float)hk);
+    for (int p = 0; p <= pos; p++) {
+        dot((const uint8_t *)(kc + p * kv_k), q, 0, 1, hk, &sc[p]);
+        sc[p] /= sqrt_hk;
+    }
+    softmax(sc, pos + 1);
+    memset(o, 0, (size_t)hv * sizeof *o);
+    for (int p = 0; p <= pos; p++)
+        for (int i = 0; i < hv; i++) o[i] += sc[p] * vc[p * kv_v + i];
+}
+
+/* Work items are (run, head): a run's tokens share their sequence's score buffer, so one thread takes them in
+ * order. */
+static void attention_thread(void *arg, int thread) {
+    (void)thread;
+    AttnCtx *a = arg;
+    const struct RunState *rs = a->m->rs;
+    int n_head = a->m->c.n_head;
+    for (;;) {
+        int item = atomic_fetch_add(&a->next, 1);
+        if (item >= rs->n_runs * n_head) return;
+        int r = item / n_head, h = item % n_head;
+        for (int t = rs->run_first[r]; t < rs->run_first[r + 1]; t++) attend(a->m, a->layer, t, h);
+    }
+}
+
+static void attention_block(Model *m, int l, int n) {
+    const Config *c = &m->c;
+    const Layer *L = &m->layers[l];
+    struct RunState *rs = m->rs;
+    int E = c->n_embd, hk = c->head_dim_k, hv = c->head_dim_v, half = c->n_rot / 2;
+    int q_dim = c->n_head * hk, k_dim = c->n_head_kv * hk, v_dim = c->n_head_kv * hv;
+    for (int t = 0; t < n; t++) rmsnorm(rs->xb + (size_t)t * E, rs->x + (size_t)t * E, L->attn_norm, E, c->eps);
+    int nj = 0;
+    add_job(rs->jobs, &nj, L->wq, rs->xb, rs->q, n);
+    add_job(rs->jobs, &nj, L->wk, rs->xb, rs->k, n);
+    add_job(rs->jobs, &nj, L->wv, rs->xb, rs->v, n);
+    matmul(m->pool, m->kernels, rs->jobs, nj);
+    for (int t = 0; t < n; t++) {
+        float *q = rs->q + (size_t)t * q_dim, *k = rs->k + (size_t)t * k_dim, *v = rs->v + (size_t)t * v_dim;
+        const float *cos_t = rs->rope_cos + (size_t)t * half, *sin_t = rs->rope_sin + (size_t)t * half;
+        for (int i = 0; L->bq && i < q_dim; i++) q[i] += L->bq[i];
+        for (int i = 0; L->bk && i < k_dim; i++) k[i] += L->bk[i];
+        for (int i = 0; L->bv && i < v_dim; i++) v[i] += L->bv[i];
+        for (int h = 0; h < c->n_head; h++) {
+            if (L->q_norm) rmsnorm(q + h * hk, q + h * hk, L->q_norm, hk, c->eps);
+            rope(q + h * hk, cos_t, sin_t, c->n_rot, c->rope_neox);
+        }
+        for (int h = 0; h < c->n_head_kv; h++) {
+            if (L->k_norm) rmsnorm(k + h * hk, k + h * hk, L->k_norm, hk, c->eps);
+            rope(k + h * hk, cos_t, sin_t, c->n_rot, c->rope_neox);
+        }
+        Sequence *s = rs->seq[t];
+        size_t cell = (size_t)l * s->n_ctx + rs->pos[t];
+        memcpy(s->k_cache + cell * k_dim, k, (size_t)k_dim * sizeof *k);
+        memcpy(s->v_cache + cell * v_dim, v, (size_t)v_dim * sizeof *v);
+    }
+    AttnCtx a = {.m = m, .layer = l};
+    atomic_init(&a.next, 0);
+    pool_run(m->pool, attention_thread, &a);
+    nj = 0;
+    add_job(rs->jobs, &nj, L->wo, rs->o, rs->xb2, n);
+    matmul(m->pool, m->kernels, rs->jobs, nj);
+    for (size_t i = 0; i < (size_t)n * E; i++) rs->x[i] += rs->xb2[i];
+}
+
+/* ---- feed-forward ---------------------------------------------------------------------------------------- */
+
+static void ffn_dense(Model *m, int l, int n) {
+    const Config *c = &m->c;
+    const Layer *L = &m->layers[l];
+    struct RunState *rs = m->rs;
+    int nj = 0;
+    add_job(rs->jobs, &nj, L->ffn_gate, rs->xb, rs->hb, n);
+    add_job(rs->jobs, &nj, L->ffn_up, rs->xb, rs->hb2, n);
+    matmul(m->pool, m->kernels, rs->jobs, nj);
+    for (size_t i = 0; i < (size_t)n * c->n_ff; i++) rs->hb[i] = silu(rs->hb[i]) * rs->hb2[i];
+    nj = 0;
+    add_job(rs->jobs, &nj, L->ffn_down, rs->hb, rs->xb2, n);
+    matmul(m->pool, m->kernels, rs->jobs, nj);
+    for (size_t i = 0; i < (size_t)n * c->n_embd; i++) rs->x[i] += rs->xb2[i];
+}
+
+/* Router probabilities -> each token's top-k experts (sel) and their weights (sel_w); counts the choices. */
+static void route(Model *m, int l, int n) {
+    const Config *c = &m->c;
+    struct RunState *rs = m->rs;
+    int X = c->n_expert, K = c->n_expert_used;
+    for (int t = 0; t < n; t++) {
+        float *p = rs->router + (size_t)t * X, sum = 0;
+        int *sel = rs->sel + (size_t)t * K;
+        softmax(p, X);
+        top_k(p, X, K, sel);
+        for (int j = 0; j < K; j++) sum += p[sel[j]];
+        for (int j = 0; j < K; j++) {
+            rs->sel_w[(size_t)t * K + j] = c->expert_weights_norm ? p[sel[j]] / sum : p[sel[j]];
+            m->expert_counts[(size_t)l * X + sel[j]]++;
+        }
+    }
+}
+
+static void ffn_moe(Model *m, int l, int n) {
+    const Config *c = &m->c;
+    const Layer *L = &m->layers[l];
+    struct RunState *rs = m->rs;
+    int E = c->n_embd, X = c->n_expert, K = c->n_expert_used, F = c->n_ff_exp, S = c->n_ff_shexp;
+    int shared = L->gate_shexp.data != NULL;
+    /* router, and the shared expert's gate and hidden layer (qwen2moe) */
+    int nj = 0;
+    add_job(rs->jobs, &nj, L->router, rs->xb, rs->router, n);
+    if (shared) {
+        add_job(rs->jobs, &nj, L->shexp_gate, rs->xb, rs->shared_gate, n);
+        add_job(rs->jobs, &nj, L->gate_shexp, rs->xb, rs->hb, n);
+        add_job(rs->jobs, &nj, L->up_shexp, rs->xb, rs->hb2, n);
+    }
+    matmul(m->pool, m->kernels, rs->jobs, nj);
+    route(m, l, n);
+    /* group the (token, slot) pairs by expert: expert e's inputs are rows expert_first[e] .. of xe */
+    memset(rs->expert_first, 0, (size_t)(X + 1) * sizeof *rs->expert_first);
+    for (int i = 0; i < n * K; i++) rs->expert_first[rs->sel[i] + 1]++;
+    for (int e = 0; e < X; e++) rs->expert_first[e + 1] += rs->expert_first[e];
+    memcpy(rs->expert_next, rs->expert_first, (size_t)X * sizeof *rs->expert_next);
+    for (int i = 0; i < n * K; i++) {
+        int row = rs->expert_next[rs->sel[i]]++;
+        rs->pair_row[i] = row;
+        memcpy(rs->xe + (size_t)row * E, rs->xb + (size_t)(i / K) * E, (size_t)E * sizeof *rs->xe);
+    }
+    /* gate and up of every chosen expert (and the shared expert's down) in one pass */
+    nj = 0;
+    for (int e = 0; e < X; e++) {
+        int first = rs->expert_first[e], rows = rs->expert_first[e + 1] - first;
+        if (!rows) continue;
+        const float *in = rs->xe + (size_t)first * E;
+        add_job(rs->jobs, &nj, mat_expert(&L->gate_exps, e), in, rs->he + (size_t)first * F, rows);
+        add_job(rs->jobs, &nj, mat_expert(&L->up_exps, e), in, rs->he2 + (size_t)first * F, rows);
+    }
+    if (shared) {
+        for (size_t i = 0; i < (size_t)n * S; i++) rs->hb[i] = silu(rs->hb[i]) * rs->hb2[i];
+        add_job(rs->jobs, &nj, L->down_shexp, rs->hb, rs->xb2, n);
+    }
+    matmul(m->pool, m->kernels, rs->jobs, nj);
+    for (size_t i = 0; i < (size_t)n * K * F; i++) rs->he[i] = silu(rs->he[i]) * rs->he2[i];
+    nj = 0;
+    for (int e = 0; e < X; e++) {
+        int first = rs->expert_first[e], rows = rs->expert_first[e + 1] - first;
+        if (rows)
+            add_job(rs->jobs, &nj, mat_expert(&L->down_exps, e), rs->he + (size_t)first * F, rs->ye + (size_t)first * E,
+                    rows);
+    }
+    matmul(m->pool, m->kernels, rs->jobs, nj);
+    /* x += sum over the chosen experts, in order, of w_e * expert_e(h) (+ the gated shared expert) */
+    for (int t = 0; t < n; t++) {
+        float *x = rs->x + (size_t)t * E, g = shared ? sigmoid(rs->shared_gate[t]) : 0.0f;
+        for (int i = 0; i < E; i++) {
+            float f = 0;
+            for (int j = 0; j < K; j++)
+                f += rs->sel_w[(size_t)t * K + j] * rs->ye[(size_t)rs->pair_row[t * K + j] * E + i];
+            if (shared) f += g * rs->xb2[(size_t)t * E + i];
+            x[i] += f;
+        }
+    }
+}
+
+static void ffn_block(Model *m, int l, int n) {
+    struct RunState *rs = m->rs;
+    int E = m->c.n_embd;
+    for (int t = 0; t < n; t++)
+        rmsnorm(rs->xb + (size_t)t * E, rs->x + (size_t)t * E, m->layers[l].ffn_norm, E, m->c.eps);
+    if (m->c.n_expert) ffn_moe(m, l, n);
+    else ffn_dense(m, l, n);
+}
+
+/* ---- a chunk of tokens through the model ------------------------------------------------------------------ */
+
+static void forward_chunk(Model *m, int n, float *logits) {
+    const Config *c = &m->c;
+    struct RunState *rs = m->rs;
+    int E = c->n_embd, half = c->n_rot / 2;
+    const TypeTraits *te = type_traits(m->token_embd.type);
+    rs->n_runs = 0;
+    for (int t = 0; t < n; t++) {
+        te->to_float(m->token_embd.data + (size_t)rs->tok[t] * m->token_embd.row_bytes, rs->x + (size_t)t * E, E);
+        for (int i = 0; i < half; i++) {
+            double angle = rs->pos[t] * pow(c->rope_theta, -2.0 * i / c->n_rot);
+            rs->rope_cos[(size_t)t * half + i] = (float)cos(angle);
+            rs->rope_sin[(size_t)t * half + i] = (float)sin(angle);
+        }
+        if (t == 0 || rs->seq[t] != rs->seq[t - 1]) rs->run_first[rs->n_runs++] = t;
+    }
+    rs->run_first[rs->n_runs] = n;
+    for (int l = 0; l < c->n_layer; l++) {
+        attention_block(m, l, n);
+        ffn_block(m, l, n);
+    }
+    /* logits of the sequences whose last token is in this chunk: consecutive sequences of the step */
+    int first = -1, rows = 0;
+    for (int t = 0; t < n; t++) {
+        if (rs->last_of[t] < 0) continue;
+        if (first < 0) first = rs->last_of[t];
+        rmsnorm(rs->xb + (size_t)rows++ * E, rs->x + (size_t)t * E, m->output_norm, E, c->eps);
+    }
+    if (rows) {
+        int nj = 0;
+        add_job(rs->jobs, &nj, m->output, rs->xb, logits + (size_t)first * c->n_vocab, rows);
+        matmul(m->pool, m->kernels, rs->jobs, nj);
+    }
+}
+
+static int validate_step(Model *m, Sequence *const *seqs, const int32_t *counts, int n_seqs, const int32_t *tokens,
+                         int64_t n_tokens, int64_t n_logits, Error *err) {
+    int64_t total = 0;
+    uint64_t stamp = ++m->step_stamp;
+    if (n_seqs < 0 || n_tokens < 0) return err_set(err, ERR_ARG, "negative sequence or token count");
+    for (int i = 0; i < n_seqs; i++) {
+        Sequence *s = seqs[i];
+        if (!s || s->magic != SEQUENCE_MAGIC) return err_set(err, ERR_ARG, "sequence %d: invalid handle", i);
+        if (s->model != m) return err_set(err, ERR_ARG, "sequence %d belongs to another model", i);
+        if (s->step_stamp == stamp) return err_set(err, ERR_ARG, "sequence %d appears twice in the step", i);
+        s->step_stamp = stamp;
+        if (counts[i] < 1) return err_set(err, ERR_ARG, "sequence %d: token count %d must be >= 1", i, counts[i]);
+        if (counts[i] > s->n_ctx - s->pos)
+            return err_set(err, ERR_ARG, "sequence %d: %d tokens at position %d exceed its context length %d", i,
+                           counts[i], s->pos, s->n_ctx);
+        total += counts[i];
+    }
+    if (total != n_tokens)
+        return err_set(err, ERR_ARG, "the counts add up to %lld tokens but %lld were given", (long long)total,
+                       (long long)n_tokens);
+    for (int64_t i = 0; i < n_tokens; i++)
+        if (tokens[i] < 0 || tokens[i] >= m->c.n_vocab)
+            return err_set(err, ERR_ARG, "token %d (index %lld) is out of range 0..%d", tokens[i], (long long)i,
+                           m->c.n_vocab - 1);
+    if (n_logits < (int64_t)n_seqs * m->c.n_vocab)
+        return err_set(err, ERR_ARG, "logits hold %lld values, %lld needed", (long long)n_logits,
+                       (long long)n_seqs * m->c.n_vocab);
+    return 0;
+}
+
+int model_step(Model *m, Sequence *const *seqs, const int32_t *counts, int n_seqs, const int32_t *tokens,
+               int64_t n_tokens, float *logits, int64_t n_logits, Error *err) {
+    if (validate_step(m, seqs, counts, n_seqs, tokens, n_tokens, n_logits, err)) return -1;
+    struct RunState *rs = m->rs;
+    int si = 0, sj = 0; /* sequence, and token within it, of token g of the step */
+    for (int64_t g = 0; g < n_tokens;) {
+        int n = 0;
+        for (; n < STEP_CHUNK && g < n_tokens; n++, g++) {
+            rs->tok[n] = tokens[g];
+            rs->seq[n] = seqs[si];
+            rs->pos[n] = seqs[si]->pos + sj;
+            rs->last_of[n] = sj == counts[si] - 1 ? si : -1;
+            if (++sj == counts[si]) si++, sj = 0;
+        }
+        forward_chunk(m, n, logits);
+    }
+    for (int i = 0; i < n_seqs; i++) seqs[i]->pos += counts[i];
+    return 0;
+}
+
+/* ---- allocation ------------------------------------------------------------------------------------------ */
+
+static void *alloc(size_t n, size_t size, int *ok) {
+    void *p = *ok ? calloc(n ? n : 1, size) : NULL;
+    if (!p) *ok = 0;
+    return p;
+}
+
+struct RunState *runstate_new(const Model *m, Error *err) {
+    const Config *c = &m->c;
+    size_t C = STEP_CHUNK, E = (size_t)c->n_embd, X = (size_t)c->n_expert, K = (size_t)c->n_expert_used;
+    size_t ff = (size_t)(c->n_ff > c->n_ff_shexp ? c->n_ff : c->n_ff_shexp);
+    int ok = 1;
+    struct RunState *rs = alloc(1, sizeof *rs, &ok);
+    if (rs) {
+        rs->x = alloc(C * E, sizeof(float), &ok);
+        rs->xb = alloc(C * E, sizeof(float), &ok);
+        rs->xb2 = alloc(C * E, sizeof(float), &ok);
+        rs->q = alloc(C * c->n_head * c->head_dim_k, sizeof(float), &ok);
+        rs->k = alloc(C * c->n_head_kv * c->head_dim_k, sizeof(float), &ok);
+        rs->v = alloc(C * c->n_head_kv * c->head_dim_v, sizeof(float), &ok);
+        rs->o = alloc(C * c->n_head * c->head_dim_v, sizeof(float), &ok);
+        rs->hb = alloc(C * ff, sizeof(float), &ok);
+        rs->hb2 = alloc(C * ff, sizeof(float), &ok);
+        rs->rope_cos = alloc(C * (size_t)(c->n_rot / 2), sizeof(float), &ok);
+        rs->rope_sin = alloc(C * (size_t)(c->n_rot / 2), sizeof(float), &ok);
+        rs->router = alloc(C * X, sizeof(float), &ok);
+        rs->shared_gate = alloc(C, sizeof(float), &ok);
+        rs->sel = alloc(C * K, sizeof(int), &ok);
+        rs->sel_w = alloc(C * K, sizeof(float), &ok);
+        rs->pair_row = alloc(C * K, sizeof(int), &ok);
+        rs->expert_first = alloc(X + 1, sizeof(int), &ok);
+        rs->expert_next = alloc(X, sizeof(int), &ok);
+        rs->xe = alloc(C * K * E, sizeof(float), &ok);
+        rs->ye = alloc(C * K * E, sizeof(float), &ok);
+        rs->he = alloc(C * K * (size_t)c->n_ff_exp, sizeof(float), &ok);
+        rs->he2 = alloc(C * K * (size_t)c->n_ff_exp, sizeof(float), &ok);
+        rs->jobs = alloc(2 * X + 4, sizeof(MatJob), &ok);
+    }
+    if (!ok) {
+        runstate_free(rs);
+        err_set(err, ERR_OOM, "out of memory for the model's scratch buffers");
+        return NULL;
+    }
+    return rs;
+}
+
+void runstate_free(struct RunState *rs) {
+    if (!rs) return;
+    float *floats[] = {rs->x, rs->xb, rs->xb2, rs->q, rs->k, rs->v, rs->o, rs->hb, rs->hb2, rs->rope_cos,
+                       rs->rope_sin, rs->router, rs->shared_gate, rs->sel_w, rs->xe, rs->ye, rs->he, rs->he2};
+    for (size_t i = 0; i < sizeof floats / sizeof *floats; i++) free(floats[i]);
+    free(rs->sel);
+    free(rs->pair_row);
+    free(rs->expert_first);
+    free(rs->expert_next);
+    free(rs->jobs);
+    free(rs);
+}
+
+/* ---- sequences ------------------------------------------------------------------------------------------- */
+
+Sequence *sequence_new(Model *m, int n_ctx, Error *err) {
+    const Config *c = &m->c;
+    if (n_ctx < 1) {
+        err_set(err, ERR_ARG, "context length must be >= 1, got %d", n_ctx);
+        return NULL;
+    }
+    size_t cells, k_size, v_size, scores;
+    int ok = size_mul((size_t)c->n_layer, (size_t)n_ctx, &cells) &&
+             size_mul(cells, (size_t)c->n_head_kv * c->head_dim_k, &k_size) &&
+             size_mul(cells, (size_t)c->n_head_kv * c->head_dim_v, &v_size) &&
+             size_mul((size_t)c->n_head, (size_t)n_ctx, &scores);
+    Sequence *s = alloc(1, sizeof *s, &ok);
+    if (s) {
+        s->k_cache = alloc(k_size, sizeof(float), &ok);
+        s->v_cache = alloc(v_size, sizeof(float), &ok);
+        s->scores = alloc(scores, sizeof(float), &ok);
+    }
+    if (!ok) {
+        sequence_free(s);
+        err_set(err, ERR_OOM, "out of memory for a KV cache of %d positions", n_ctx);
+        return NULL;
+    }
+    s->magic = SEQUENCE_MAGIC;
+    s->model = m;
+    s->n_ctx = n_ctx;
+    return s;
+}
+
+void sequence_free(Sequence *s) {
+    if (!s) return;
+    s->magic = 0;
+    free(s->k_cache);
+    free(s->v_cache);
+    free(s->scores);
+    free(s);
+}
+
+int sequence_truncate(Sequence *s, int pos, Error *err) {
+    if (pos < 0 || pos > s->pos)
+        return err_set(err, ERR_ARG, "cannot truncate a sequence at position %d to %d", s->pos, pos);
+    s->pos = pos;
+    return 0;
+}

@@ -1,0 +1,215 @@
+package dev.moeplatform.engine;
+
+import dev.moeplatform.engine.tokenizer.ChatTemplate;
+import dev.moeplatform.engine.tokenizer.Tokenizer;
+import dev.moeplatform.engine.tokenizer.Vocabulary;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * A loaded GGUF model: owns the native model handle (the memory-mapped weights and the thread pool) and the
+ * sequences created from it. {@link #step} advances many sequences at once, each by its pending prompt or by one
+ * token, which is what continuous batching needs.
+ *
+ * <p>Thread-safety: every operation takes this model's lock, so the engine runs one step at a time and no native
+ * handle is used concurrently or after it is freed. {@link #close()} frees the sequences too; using anything after
+ * that throws {@link IllegalStateException}.
+ */
+public final class Model implements AutoCloseable {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Set<Sequence> sequences = new HashSet<>();
+    private final ModelInfo info;
+    private final Vocabulary vocabulary;
+    private final Tokenizer tokenizer;
+    private long handle;
+    private float[] logits = new float[0];
+
+    private Model(long handle) {
+        this.handle = handle;
+        this.info = JSON.readValue(NativeEngine.modelInfoJson(handle), ModelInfo.class);
+        this.vocabulary = GgufVocabulary.read(handle, info.vocabSize());
+        this.tokenizer = Tokenizer.of(vocabulary);
+    }
+
+    /**
+     * Loads a GGUF model file.
+     *
+     * @throws GgufFormatException when the file is not a valid model (the message names the problem)
+     * @throws EngineException when it cannot be read or mapped
+     */
+    public static Model load(Path file, ModelOptions options) {
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            throw new EngineException("Not a readable file: " + file);
+        }
+        NativeLibrary.ensureLoaded();
+        long handle = NativeEngine.modelLoad(file.toAbsolutePath().toString(), options.threads(), options.kernels());
+        try {
+            return new Model(handle);
+        } catch (RuntimeException e) {
+            NativeEngine.modelFree(handle);
+            throw e;
+        }
+    }
+
+    /** The kernel paths this CPU supports, best first (e.g. avx512, avx2, scalar). */
+    public static List<String> supportedKernels() {
+        NativeLibrary.ensureLoaded();
+        return List.of(NativeEngine.supportedKernels());
+    }
+
+    public ModelInfo info() {
+        return info;
+    }
+
+    public Vocabulary vocabulary() {
+        return vocabulary;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** The chat template stored in the file, if it has one. */
+    public Optional<ChatTemplate> chatTemplate() {
+        if (vocabulary.chatTemplate() == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new ChatTemplate(vocabulary.chatTemplate(), tokenText(vocabulary.bosId()),
+                tokenText(vocabulary.eosId())));
+    }
+
+    /** A GGUF metadata string, e.g. {@code general.name}. */
+    public Optional<String> metadataString(String key) {
+        return locked(() -> Optional.ofNullable(NativeEngine.metaString(requireOpen(), key)));
+    }
+
+    /** A new sequence with room for {@code contextLength} positions (at most the model's context length). */
+    public Sequence newSequence(int contextLength, SamplingParams params) {
+        if (contextLength < 1 || contextLength > info.contextLength()) {
+            throw new IllegalArgumentException("context length must be between 1 and the model's "
+                    + info.contextLength() + ", not " + contextLength);
+        }
+        return locked(() -> {
+            Sequence sequence = new Sequence(this, NativeEngine.sequenceNew(requireOpen(), contextLength),
+                    contextLength, params);
+            sequences.add(sequence);
+            return sequence;
+        });
+    }
+
+    /**
+     * Advances each sequence: it consumes its pending input (or its last sampled token) and samples its next token,
+     * available afterwards from {@link Sequence#lastSampled()}. The whole batch is checked before anything runs.
+     */
+    public void step(Collection<Sequence> batch) {
+        locked(() -> {
+            long model = requireOpen();
+            List<Sequence> ordered = new ArrayList<>(new LinkedHashSet<>(batch));
+            if (ordered.size() != batch.size()) {
+                throw new IllegalArgumentException("a sequence appears twice in one step");
+            }
+            long[] handles = new long[ordered.size()];
+            int[] counts = new int[ordered.size()];
+            int[][] inputs = new int[ordered.size()][];
+            int total = 0;
+            for (int i = 0; i < ordered.size(); i++) {
+                Sequence sequence = ordered.get(i);
+                if (sequence.model() != this) {
+                    throw new IllegalArgumentException("sequence belongs to another model");
+                }
+                sequence.requireOpen();
+                handles[i] = sequence.handle();
+                inputs[i] = sequence.nextInput();
+                counts[i] = inputs[i].length;
+                total += counts[i];
+            }
+            int[] tokens = new int[total];
+            int at = 0;
+            for (int[] input : inputs) {
+                System.arraycopy(input, 0, tokens, at, input.length);
+                at += input.length;
+            }
+            int vocab = info.vocabSize();
+            if (logits.length < ordered.size() * vocab) {
+                logits = new float[ordered.size() * vocab];
+            }
+            NativeEngine.step(model, handles, tokens, counts, logits);
+            for (int i = 0; i < ordered.size(); i++) {
+                ordered.get(i).afterStep(logits, i * vocab, vocab);
+            }
+            return null;
+        });
+    }
+
+    /** Tokens routed to each expert since load or the last reset. */
+    public ExpertStats expertStats() {
+        return locked(() -> new ExpertStats(info.layers(), info.experts(), NativeEngine.expertCounts(requireOpen())));
+    }
+
+    public void resetExpertStats() {
+        locked(() -> {
+            NativeEngine.expertCountsReset(requireOpen());
+            return null;
+        });
+    }
+
+    @Override
+    public void close() {
+        locked(() -> {
+            if (handle != 0) {
+                sequences.forEach(Sequence::invalidate);
+                sequences.clear();
+                NativeEngine.modelFree(handle);
+                handle = 0;
+            }
+            return null;
+        });
+    }
+
+    // ---- shared with Sequence ------------------------------------------------------------------------------
+
+    <T> T locked(Supplier<T> action) {
+        lock.lock();
+        try {
+            return action.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void forget(Sequence sequence) {
+        sequences.remove(sequence);
+    }
+
+    /** The live native handle, for this package's tests that call {@link NativeEngine} directly. */
+    long requireOpen() {
+        if (handle == 0) {
+            throw new IllegalStateException("model is closed");
+        }
+        return handle;
+    }
+
+    private String tokenText(int id) {
+        return id >= 0 && id < vocabulary.size() ? vocabulary.tokens().get(id) : "";
+    }
+
+    @Override
+    public String toString() {
+        return "Model[" + info.architecture() + ", " + info.layers() + " layers, vocab " + info.vocabSize()
+                + (info.isMixtureOfExperts() ? ", " + info.experts() + " experts top-" + info.expertsUsed() : "")
+                + ", kernels " + info.kernels() + "]";
+    }
+}

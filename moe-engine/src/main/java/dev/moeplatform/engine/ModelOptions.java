@@ -1,0 +1,31 @@
+package dev.moeplatform.engine;
+
+/**
+ * How to run a model.
+ *
+ * @param threads worker threads for this model's matrix products (its own pool; two models do not share one)
+ * @param kernels "auto" for the best the CPU supports, or "avx512", "avx2", "scalar" to force a path
+ */
+public record ModelOptions(int threads, String kernels) {
+
+    public ModelOptions {
+        if (threads < 1 || threads > 1024) {
+            throw new IllegalArgumentException("threads must be between 1 and 1024, not " + threads);
+        }
+        if (kernels == null || kernels.isBlank()) {
+            kernels = "auto";
+        }
+    }
+
+    public static ModelOptions defaults() {
+        return new ModelOptions(Math.max(1, Runtime.getRuntime().availableProcessors()), "auto");
+    }
+
+    public ModelOptions withThreads(int count) {
+        return new ModelOptions(count, kernels);
+    }
+
+    public ModelOptions withKernels(String path) {
+        return new ModelOptions(threads, path);
+    }
+}

@@ -1,0 +1,71 @@
+package dev.moeplatform.engine.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.moeplatform.engine.BundledModels;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The command line on the model the jar bundles. */
+class MainTest {
+
+    private static final Path MODEL = BundledModels.extractDefault();
+
+    private static String run(String command, String... args) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        String[] all = new String[args.length + 1];
+        all[0] = command;
+        System.arraycopy(args, 0, all, 1, args.length);
+        Arguments arguments = new Arguments(all, 1, command.equals("bench") ? Set.of("json") : Set.of());
+        if (command.equals("bench")) {
+            Main.bench(arguments, out);
+        } else {
+            Main.generate(arguments, out);
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void generateGreedyIsRepeatableAndReportsSpeed() {
+        String first = run("generate", "--model", MODEL.toString(), "--user", "Hello there",
+                "--temperature", "0", "--max-tokens", "12", "--threads", "2");
+        String second = run("generate", "--model", MODEL.toString(), "--user", "Hello there",
+                "--temperature", "0", "--max-tokens", "12", "--threads", "1");
+
+        String text = first.substring(0, first.lastIndexOf("\n["));
+        assertThat(text).isNotBlank();
+        assertThat(second).as("same greedy text on another thread count").startsWith(text + "\n[");
+        assertThat(first).contains("12 generated (length)").contains("prefill").contains("decode").contains("tok/s");
+    }
+
+    @Test
+    void benchPrintsEveryFigureAlsoAsJson() {
+        String output = run("bench", "--model", MODEL.toString(), "--prompt-tokens", "16", "--decode-tokens", "4",
+                "--threads", "2", "--probe-mib", "64", "--json");
+
+        JsonNode json = JsonMapper.builder().build().readTree(output.strip());
+        for (String field : new String[] {"load_seconds", "prefill_tokens_per_second", "decode_tokens_per_second",
+                "weight_bytes_read_per_token", "achieved_gb_per_second", "memory_bandwidth_gb_per_second",
+                "rss_bytes"}) {
+            assertThat(json.get(field).asDouble()).as(field).isPositive();
+        }
+        assertThat(json.get("architecture").asString()).isEqualTo("qwen2moe");
+    }
+
+    @Test
+    void badArgumentsAreNamed() {
+        assertThatThrownBy(() -> run("generate", "--model", MODEL.toString())).hasMessageContaining("--prompt");
+        assertThatThrownBy(() -> run("generate", "--model", MODEL.toString(), "--prompt", "x", "--tempreature", "1"))
+                .hasMessageContaining("--tempreature");
+        assertThatThrownBy(() -> run("bench", "--threads", "two", "--model", MODEL.toString()))
+                .hasMessageContaining("--threads");
+    }
+}
