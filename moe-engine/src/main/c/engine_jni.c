@@ -154,14 +154,15 @@ static const Kernels *kernels_of(JNIEnv *env, jstring name) {
     if (!k) return NULL;
     const Kernels *kernels = kernels_get(k);
     if (!kernels) {
-        const char *names[3];
+        const char *names[MAX_PATHS];
         int n = kernels_supported(names);
-        char list[64] = "";
+        char list[128] = "";
         for (int i = 0; i < n; i++) strcat(strcat(list, i ? ", " : ""), names[i]);
-        if (!strcmp(k, "avx512") || !strcmp(k, "avx2"))
+        if (!strcmp(k, "avx512") || !strcmp(k, "avx2") || !strcmp(k, "avx512-q8a") || !strcmp(k, "avx2-q8a"))
             throw_fmt(env, ERR_ARG, "kernel path %s is not supported by this CPU (supported: %s)", k, list);
         else
-            throw_fmt(env, ERR_ARG, "unknown kernel path '%.64s' (expected auto, avx512, avx2 or scalar)", k);
+            throw_fmt(env, ERR_ARG,
+                      "unknown kernel path '%.64s' (expected auto, avx512-q8a, avx512, avx2-q8a, avx2 or scalar)", k);
     }
     free(k);
     return kernels;
@@ -449,7 +450,7 @@ JNIEXPORT void FN(step)(JNIEnv *env, jclass cls, jlong model, jlongArray sequenc
 
 JNIEXPORT jobjectArray FN(supportedKernels)(JNIEnv *env, jclass cls) {
     (void)cls;
-    const char *names[3];
+    const char *names[MAX_PATHS];
     int n = kernels_supported(names);
     jclass string = (*env)->FindClass(env, "java/lang/String");
     jobjectArray out = string ? (*env)->NewObjectArray(env, n, string, NULL) : NULL;
@@ -531,7 +532,18 @@ JNIEXPORT jfloat FN(dot)(JNIEnv *env, jclass cls, jint type, jbyteArray data, jf
         throw_fmt(env, ERR_OOM, "out of memory");
     } else {
         (*env)->GetFloatArrayRegion(env, x, 0, n, xs);
-        k->dot[tr->slot](bytes, xs, 0, 1, n, &result);
+        if (k->dotq[tr->slot]) { /* as a matrix product computes it: x quantized once, then the integer kernel */
+            BlockQ8A *xq = malloc(((size_t)n / QK + 1) * sizeof *xq);
+            if (!xq) {
+                throw_fmt(env, ERR_OOM, "out of memory");
+            } else {
+                k->quantize(xs, xq, n);
+                k->dotq[tr->slot](bytes, xq, 0, 1, n, &result);
+            }
+            free(xq);
+        } else {
+            k->dot[tr->slot](bytes, xs, 0, 1, n, &result);
+        }
     }
     free(xs);
     free(bytes);

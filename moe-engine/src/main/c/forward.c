@@ -35,6 +35,7 @@ struct RunState {
     float *xe, *ye;                /* [C * k][n_embd] expert inputs / outputs, grouped by expert */
     float *he, *he2;               /* [C * k][n_ff_exp] */
     MatJob *jobs;                  /* [2 * n_expert + 4] */
+    Q8Scratch q8;                  /* the -q8a paths' quantized inputs of one matmul call (see runstate_new) */
 };
 
 /* ---- the math -------------------------------------------------------------------------------------------- */
@@ -142,7 +143,7 @@ static void attention_block(Model *m, int l, int n) {
     add_job(rs->jobs, &nj, L->wq, rs->xb, rs->q, n);
     add_job(rs->jobs, &nj, L->wk, rs->xb, rs->k, n);
     add_job(rs->jobs, &nj, L->wv, rs->xb, rs->v, n);
-    matmul(m->pool, m->kernels, rs->jobs, nj);
+    matmul(m->pool, m->kernels, rs->jobs, nj, &rs->q8);
     for (int t = 0; t < n; t++) {
         float *q = rs->q + (size_t)t * q_dim, *k = rs->k + (size_t)t * k_dim, *v = rs->v + (size_t)t * v_dim;
         const float *cos_t = rs->rope_cos + (size_t)t * half, *sin_t = rs->rope_sin + (size_t)t * half;
@@ -167,7 +168,7 @@ static void attention_block(Model *m, int l, int n) {
     pool_run(m->pool, attention_thread, &a);
     nj = 0;
     add_job(rs->jobs, &nj, L->wo, rs->o, rs->xb2, n);
-    matmul(m->pool, m->kernels, rs->jobs, nj);
+    matmul(m->pool, m->kernels, rs->jobs, nj, &rs->q8);
     for (size_t i = 0; i < (size_t)n * E; i++) rs->x[i] += rs->xb2[i];
 }
 
@@ -180,11 +181,11 @@ static void ffn_dense(Model *m, int l, int n) {
     int nj = 0;
     add_job(rs->jobs, &nj, L->ffn_gate, rs->xb, rs->hb, n);
     add_job(rs->jobs, &nj, L->ffn_up, rs->xb, rs->hb2, n);
-    matmul(m->pool, m->kernels, rs->jobs, nj);
+    matmul(m->pool, m->kernels, rs->jobs, nj, &rs->q8);
     for (size_t i = 0; i < (size_t)n * c->n_ff; i++) rs->hb[i] = silu(rs->hb[i]) * rs->hb2[i];
     nj = 0;
     add_job(rs->jobs, &nj, L->ffn_down, rs->hb, rs->xb2, n);
-    matmul(m->pool, m->kernels, rs->jobs, nj);
+    matmul(m->pool, m->kernels, rs->jobs, nj, &rs->q8);
     for (size_t i = 0; i < (size_t)n * c->n_embd; i++) rs->x[i] += rs->xb2[i];
 }
 
@@ -215,12 +216,13 @@ static void ffn_moe(Model *m, int l, int n) {
     /* router, and the shared expert's gate and hidden layer (qwen2moe) */
     int nj = 0;
     add_job(rs->jobs, &nj, L->router, rs->xb, rs->router, n);
+    rs->jobs[nj - 1].exact = 1; /* a few rows: fp32 activations keep the expert choice as close as possible */
     if (shared) {
         add_job(rs->jobs, &nj, L->shexp_gate, rs->xb, rs->shared_gate, n);
         add_job(rs->jobs, &nj, L->gate_shexp, rs->xb, rs->hb, n);
         add_job(rs->jobs, &nj, L->up_shexp, rs->xb, rs->hb2, n);
     }
-    matmul(m->pool, m->kernels, rs->jobs, nj);
+    matmul(m->pool, m->kernels, rs->jobs, nj, &rs->q8);
     route(m, l, n);
     /* group the (token, slot) pairs by expert: expert e's inputs are rows expert_first[e] .. of xe */
     memset(rs->expert_first, 0, (size_t)(X + 1) * sizeof *rs->expert_first);
@@ -245,7 +247,7 @@ static void ffn_moe(Model *m, int l, int n) {
         for (size_t i = 0; i < (size_t)n * S; i++) rs->hb[i] = silu(rs->hb[i]) * rs->hb2[i];
         add_job(rs->jobs, &nj, L->down_shexp, rs->hb, rs->xb2, n);
     }
-    matmul(m->pool, m->kernels, rs->jobs, nj);
+    matmul(m->pool, m->kernels, rs->jobs, nj, &rs->q8);
     for (size_t i = 0; i < (size_t)n * K * F; i++) rs->he[i] = silu(rs->he[i]) * rs->he2[i];
     nj = 0;
     for (int e = 0; e < X; e++) {
@@ -254,7 +256,7 @@ static void ffn_moe(Model *m, int l, int n) {
             add_job(rs->jobs, &nj, mat_expert(&L->down_exps, e), rs->he + (size_t)first * F, rs->ye + (size_t)first * E,
                     rows);
     }
-    matmul(m->pool, m->kernels, rs->jobs, nj);
+    matmul(m->pool, m->kernels, rs->jobs, nj, &rs->q8);
     /* x += sum over the chosen experts, in order, of w_e * expert_e(h) (+ the gated shared expert) */
     for (int t = 0; t < n; t++) {
         float *x = rs->x + (size_t)t * E, g = shared ? sigmoid(rs->shared_gate[t]) : 0.0f;
@@ -309,7 +311,7 @@ static void forward_chunk(Model *m, int n, float *logits) {
     if (rows) {
         int nj = 0;
         add_job(rs->jobs, &nj, m->output, rs->xb, logits + (size_t)first * c->n_vocab, rows);
-        matmul(m->pool, m->kernels, rs->jobs, nj);
+        matmul(m->pool, m->kernels, rs->jobs, nj, &rs->q8);
     }
 }
 
@@ -401,6 +403,18 @@ struct RunState *runstate_new(const Model *m, Error *err) {
         rs->he = alloc(C * K * (size_t)c->n_ff_exp, sizeof(float), &ok);
         rs->he2 = alloc(C * K * (size_t)c->n_ff_exp, sizeof(float), &ok);
         rs->jobs = alloc(2 * X + 4, sizeof(MatJob), &ok);
+        /* The largest set of distinct inputs of one matmul call: xb (n_embd), o (n_head * head_dim_v), hb (ff),
+         * xe + hb (k * n_embd + ff, the experts' gate/up with the shared expert's down) or he (k * n_ff_exp), for
+         * up to C tokens; quantized inputs have rows of a multiple of QK values. */
+        if (m->kernels && m->kernels->quantize) {
+            size_t per_token = E, o = (size_t)c->n_head * c->head_dim_v, ke = K * E + ff, kf = K * c->n_ff_exp;
+            per_token = per_token > o ? per_token : o;
+            per_token = per_token > ff ? per_token : ff;
+            per_token = per_token > ke ? per_token : ke;
+            per_token = per_token > kf ? per_token : kf;
+            rs->q8.cap = (int64_t)(C * per_token / QK);
+            rs->q8.blocks = alloc((size_t)rs->q8.cap, sizeof(BlockQ8A), &ok);
+        }
     }
     if (!ok) {
         runstate_free(rs);
@@ -420,6 +434,7 @@ void runstate_free(struct RunState *rs) {
     free(rs->expert_first);
     free(rs->expert_next);
     free(rs->jobs);
+    free(rs->q8.blocks);
     free(rs);
 }
 

@@ -33,32 +33,105 @@ SCALAR_DOT(q4_0, GGML_TYPE_Q4_0)
 SCALAR_DOT(q8_0, GGML_TYPE_Q8_0)
 SCALAR_DOT(bf16, GGML_TYPE_BF16)
 
+/* ---- activations quantized to 8 bits: the reference ------------------------------------------------------ */
+
+#include <math.h>
+
+void quantize_q8a_ref(const float *x, BlockQ8A *out, int64_t n) {
+    for (int64_t b = 0; b < n / QK; b++) {
+        const float *xb = x + b * QK;
+        BlockQ8A *o = &out[b];
+        float amax = 0.0f;
+        int finite = 1;
+        for (int i = 0; i < QK; i++) {
+            finite &= isfinite(xb[i]) != 0;
+            amax = fabsf(xb[i]) > amax ? fabsf(xb[i]) : amax;
+        }
+        memset(o->q, 0, QK);
+        if (!finite) {
+            o->d = NAN;
+        } else if (!(amax >= 1e-30f)) {
+            o->d = 0.0f;
+        } else {
+            float id = 127.0f / amax;
+            o->d = amax / 127.0f;
+            for (int i = 0; i < QK; i++) o->q[i] = (int8_t)nearbyintf(xb[i] * id); /* |x * id| <= 127 (1 + 2u) */
+        }
+    }
+}
+
+/* The weight's integers and scale of block b: w_int[i] in -128..127 (Q8_0) or -8..7 (Q4_0). */
+static float weight_block(uint32_t type, const uint8_t *w, int64_t b, int w_int[QK]) {
+    if (type == GGML_TYPE_Q8_0) {
+        const uint8_t *p = w + b * 34;
+        for (int i = 0; i < QK; i++) w_int[i] = (int8_t)p[2 + i];
+        return fp16_to_fp32(load_u16(p));
+    }
+    const uint8_t *p = w + b * 18;
+    for (int i = 0; i < QK / 2; i++) {
+        w_int[i] = (p[2 + i] & 0x0f) - 8;
+        w_int[i + QK / 2] = (p[2 + i] >> 4) - 8;
+    }
+    return fp16_to_fp32(load_u16(p));
+}
+
+void dot_q8a_ref(uint32_t type, const uint8_t *w, const BlockQ8A *xq, int64_t ldxq, int nt, int64_t n,
+                 double *out) {
+    for (int t = 0; t < nt; t++) out[t] = 0.0;
+    for (int64_t b = 0; b < n / QK; b++) {
+        int w_int[QK];
+        float dw = weight_block(type, w, b, w_int);
+        for (int t = 0; t < nt; t++) {
+            const BlockQ8A *x = &xq[t * ldxq + b];
+            int32_t isum = 0;
+            for (int i = 0; i < QK; i++) isum += w_int[i] * x->q[i];
+            float d = dw * x->d; /* rounded to fp32 exactly as the kernels do */
+            out[t] += (double)isum * d;
+        }
+    }
+}
+
 /* Slot order of ggml_types.c: F32, F16, Q4_0, Q8_0, BF16. */
-static const Kernels PATHS[3] = {
-    {"avx512", {dot_avx512_f32, dot_avx512_f16, dot_avx512_q4_0, dot_avx512_q8_0, dot_avx512_bf16}},
-    {"avx2", {dot_avx2_f32, dot_avx2_f16, dot_avx2_q4_0, dot_avx2_q8_0, dot_avx2_bf16}},
-    {"scalar", {dot_scalar_f32, dot_scalar_f16, dot_scalar_q4_0, dot_scalar_q8_0, dot_scalar_bf16}},
+#define AVX512_DOTS {dot_avx512_f32, dot_avx512_f16, dot_avx512_q4_0, dot_avx512_q8_0, dot_avx512_bf16}
+#define AVX2_DOTS {dot_avx2_f32, dot_avx2_f16, dot_avx2_q4_0, dot_avx2_q8_0, dot_avx2_bf16}
+/* AVX-512F adds nothing the 256-bit integer sums need (no VNNI assumed), so both -q8a paths share them. */
+#define AVX2_DOTQ {NULL, NULL, dotq_avx2_q4_0, dotq_avx2_q8_0, NULL}
+
+static const Kernels PATHS[MAX_PATHS] = {
+    {"avx512-q8a", AVX512_DOTS, AVX2_DOTQ, quantize_q8a_avx2},
+    {"avx512", AVX512_DOTS, {0}, NULL},
+    {"avx2-q8a", AVX2_DOTS, AVX2_DOTQ, quantize_q8a_avx2},
+    {"avx2", AVX2_DOTS, {0}, NULL},
+    {"scalar", {dot_scalar_f32, dot_scalar_f16, dot_scalar_q4_0, dot_scalar_q8_0, dot_scalar_bf16}, {0}, NULL},
 };
 
 static int cpu_runs(int path) {
     __builtin_cpu_init();
     int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
     switch (path) {
-    case 0: return avx2 && __builtin_cpu_supports("avx512f");
-    case 1: return avx2;
+    case 0:
+    case 1: return avx2 && __builtin_cpu_supports("avx512f");
+    case 2:
+    case 3: return avx2;
     default: return 1;
     }
 }
 
-int kernels_supported(const char *names[3]) {
+int kernels_supported(const char *names[MAX_PATHS]) {
     int n = 0;
-    for (int p = 0; p < 3; p++)
+    for (int p = 0; p < MAX_PATHS; p++)
         if (cpu_runs(p)) names[n++] = PATHS[p].name;
     return n;
 }
 
 const Kernels *kernels_get(const char *name) {
-    for (int p = 0; p < 3; p++)
+    for (int p = 0; p < MAX_PATHS; p++)
         if (cpu_runs(p) && (!strcmp(name, "auto") || !strcmp(name, PATHS[p].name))) return &PATHS[p];
+    return NULL;
+}
+
+const Kernels *kernels_best_exact(void) {
+    for (int p = 0; p < MAX_PATHS; p++)
+        if (cpu_runs(p) && !PATHS[p].quantize) return &PATHS[p];
     return NULL;
 }

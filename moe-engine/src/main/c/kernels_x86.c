@@ -1,5 +1,6 @@
-/* AVX2+FMA+F16C and AVX-512F kernels. Each dequantizes 32 values of the weight row into registers, then
- * multiply-adds them with every activation row; the weight row is read once for all nt rows. */
+/* AVX2+FMA+F16C and AVX-512F kernels. The exact ones dequantize 32 values of the weight row into registers, then
+ * multiply-add them with every activation row; the weight row is read once for all nt rows. The integer kernels of
+ * the -q8a paths (end of file) multiply 32 int8 weights with 32 int8 activations per block instead. */
 #include <immintrin.h>
 
 #include "kernels_x86.h"
@@ -162,3 +163,96 @@ AVX512_INLINE void dot_avx512(uint32_t type, const uint8_t *w, const float *x, i
 
 DEFINE_DOTS(avx2)
 DEFINE_DOTS(avx512)
+
+/* ---- AVX2 integer kernels on activations quantized to 8 bits (kernels.h) ----------------------------------- */
+
+AVX2_TARGET void quantize_q8a_avx2(const float *x, BlockQ8A *out, int64_t n) {
+    const __m256 sign = _mm256_set1_ps(-0.0f), fmax = _mm256_set1_ps(3.40282347e38f);
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    for (int64_t b = 0; b < n / QK; b++) {
+        const float *xb = x + b * QK;
+        BlockQ8A *o = &out[b];
+        __m256 v[4], a[4], bad = _mm256_setzero_ps();
+        for (int k = 0; k < 4; k++) {
+            v[k] = _mm256_loadu_ps(xb + 8 * k);
+            a[k] = _mm256_andnot_ps(sign, v[k]);
+            bad = _mm256_or_ps(bad, _mm256_cmp_ps(a[k], fmax, _CMP_NLE_UQ)); /* NaN or infinity */
+        }
+        __m256 m = _mm256_max_ps(_mm256_max_ps(a[0], a[1]), _mm256_max_ps(a[2], a[3]));
+        __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+        h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+        h = _mm_max_ss(h, _mm_movehdup_ps(h));
+        float amax = _mm_cvtss_f32(h);
+        if (_mm256_movemask_ps(bad) || !(amax >= 1e-30f)) {
+            o->d = _mm256_movemask_ps(bad) ? __builtin_nanf("") : 0.0f;
+            _mm256_storeu_si256((__m256i *)o->q, _mm256_setzero_si256());
+            continue;
+        }
+        __m256 id = _mm256_set1_ps(127.0f / amax);
+        o->d = amax / 127.0f;
+        __m256i q[4];
+        for (int k = 0; k < 4; k++) q[k] = _mm256_cvtps_epi32(_mm256_mul_ps(v[k], id)); /* nearest, ties even */
+        __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+        _mm256_storeu_si256((__m256i *)o->q, _mm256_permutevar8x32_epi32(p, order));
+    }
+}
+
+/* Block b of a Q8_0 or Q4_0 row as 32 signed integers (lane order = value order), and its scale. */
+AVX2_INLINE __m256i wblock_avx2(uint32_t type, const uint8_t *w, int64_t b, float *d) {
+    if (type == GGML_TYPE_Q8_0) {
+        const uint8_t *p = w + b * 34;
+        *d = _cvtsh_ss(load_u16(p));
+        return _mm256_loadu_si256((const __m256i *)(p + 2));
+    }
+    const uint8_t *p = w + b * 18;
+    *d = _cvtsh_ss(load_u16(p));
+    __m128i qs = _mm_loadu_si128((const __m128i *)(p + 2)); /* byte j: value j (low nibble), j + 16 (high) */
+    __m256i nib = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(qs, 4), qs), _mm256_set1_epi8(0x0f));
+    return _mm256_sub_epi8(nib, _mm256_set1_epi8(8));
+}
+
+/* acc += (sum_i w_i q_i, as 8 int32 partial sums) * (d_w * d_x). |w| <= 128 and |q| <= 127: every pair sum of
+ * maddubs is at most 2 * 128 * 127 = 32512, so it never saturates; all integer sums are exact. */
+AVX2_INLINE __m256 block_fma_avx2(__m256i aw, __m256i wq, const BlockQ8A *x, float dw, __m256 acc) {
+    __m256i xv = _mm256_loadu_si256((const __m256i *)x->q);
+    __m256i p16 = _mm256_maddubs_epi16(aw, _mm256_sign_epi8(xv, wq));
+    __m256i p32 = _mm256_madd_epi16(p16, _mm256_set1_epi16(1));
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(p32), _mm256_set1_ps(dw * x->d), acc);
+}
+
+/* Two accumulators per row (even and odd blocks) hide the FMA latency when nt is 1. */
+AVX2_INLINE void dotq_avx2(uint32_t type, const uint8_t *w, const BlockQ8A *xq, int64_t ldxq, int nt, int64_t n,
+                           float *out) {
+    __m256 acc[MAX_NT][2];
+    for (int t = 0; t < nt; t++) acc[t][0] = acc[t][1] = _mm256_setzero_ps();
+    int64_t nb = n / QK, b = 0;
+    for (; b + 1 < nb; b += 2) {
+        float d0, d1;
+        __m256i w0 = wblock_avx2(type, w, b, &d0), w1 = wblock_avx2(type, w, b + 1, &d1);
+        __m256i a0 = _mm256_abs_epi8(w0), a1 = _mm256_abs_epi8(w1);
+        for (int t = 0; t < nt; t++) {
+            const BlockQ8A *x = xq + t * ldxq + b;
+            acc[t][0] = block_fma_avx2(a0, w0, x, d0, acc[t][0]);
+            acc[t][1] = block_fma_avx2(a1, w1, x + 1, d1, acc[t][1]);
+        }
+    }
+    if (b < nb) {
+        float d0;
+        __m256i w0 = wblock_avx2(type, w, b, &d0), a0 = _mm256_abs_epi8(w0);
+        for (int t = 0; t < nt; t++) acc[t][0] = block_fma_avx2(a0, w0, xq + t * ldxq + b, d0, acc[t][0]);
+    }
+    for (int t = 0; t < nt; t++) out[t] = hsum_avx2(_mm256_add_ps(acc[t][0], acc[t][1]));
+}
+
+#define DEFINE_DOTQ(name, type)                                                                                  \
+    AVX2_TARGET void dotq_avx2_##name(const uint8_t *w, const BlockQ8A *xq, int64_t ldxq, int nt, int64_t n,      \
+                                      float *out) {                                                              \
+        switch (nt) {                                                                                            \
+        case 1: dotq_avx2(type, w, xq, ldxq, 1, n, out); break;                                                  \
+        case 2: dotq_avx2(type, w, xq, ldxq, 2, n, out); break;                                                  \
+        case 3: dotq_avx2(type, w, xq, ldxq, 3, n, out); break;                                                  \
+        default: dotq_avx2(type, w, xq, ldxq, 4, n, out); break;                                                 \
+        }                                                                                                        \
+    }
+DEFINE_DOTQ(q4_0, GGML_TYPE_Q4_0)
+DEFINE_DOTQ(q8_0, GGML_TYPE_Q8_0)

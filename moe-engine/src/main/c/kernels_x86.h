@@ -19,4 +19,9 @@ void dot_chunk(const TypeTraits *tr, const uint8_t *w, const float *x, int64_t l
 DECLARE_DOTS(avx2)
 DECLARE_DOTS(avx512)
 
+/* Integer kernels on quantized activations (AVX2; see kernels.h). */
+void quantize_q8a_avx2(const float *x, BlockQ8A *out, int64_t n);
+void dotq_avx2_q4_0(const uint8_t *w, const BlockQ8A *xq, int64_t ldxq, int nt, int64_t n, float *out);
+void dotq_avx2_q8_0(const uint8_t *w, const BlockQ8A *xq, int64_t ldxq, int nt, int64_t n, float *out);
+
 #endif

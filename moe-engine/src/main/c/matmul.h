@@ -24,9 +24,21 @@ typedef struct {
     const float *x;
     float *y;
     int nt;
-    int64_t first_unit; /* filled by matmul */
+    int exact;           /* 1: always the exact fp32 kernels (e.g. the MoE router, whose top-k must not flip) */
+    int64_t first_unit;  /* filled by matmul */
+    const BlockQ8A *xq;  /* filled by matmul: x quantized (kernels with dotq for this type), else NULL */
+    int64_t first_qrow;  /* filled by matmul: this job quantizes x (first of the jobs sharing it), else -1 */
 } MatJob;
 
-void matmul(ThreadPool *pool, const Kernels *kernels, MatJob *jobs, int n_jobs);
+/* Room for activations quantized by the -q8a paths, allocated once with the caller's other scratch buffers. */
+typedef struct {
+    BlockQ8A *blocks;
+    int64_t cap; /* blocks */
+} Q8Scratch;
+
+/* With a path that quantizes activations, each distinct input of the jobs (same x, n_in, and nt no larger than
+ * the first job's) is quantized once into scratch before the products; a job whose input does not fit (or with
+ * scratch NULL) uses the path's exact fp32 kernel instead. */
+void matmul(ThreadPool *pool, const Kernels *kernels, MatJob *jobs, int n_jobs, Q8Scratch *scratch);
 
 #endif

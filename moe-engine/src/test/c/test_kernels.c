@@ -148,7 +148,7 @@ static void test_dequantize(void) {
 }
 
 static void test_dot_paths(void) {
-    const char *paths[3];
+    const char *paths[MAX_PATHS];
     int n_paths = kernels_supported(paths);
     const Kernels *scalar = kernels_get("scalar");
     CHECK(scalar && !strcmp(paths[n_paths - 1], "scalar"), "scalar path always present");
@@ -198,38 +198,187 @@ static void test_dot_paths(void) {
     }
 }
 
+/* Jobs of types Q8_0, F16 and Q4_0 on one input (the Q4_0 job on its first rows only, so it reuses the Q8_0
+ * job's quantized input), on every path; the -q8a ones with room for the quantized input, with too little (the
+ * quantized types fall back to the exact kernels) and with none. The large case quantizes on the pool. */
+static void matmul_case(ThreadPool *pool, Rng *r, int64_t n_in, int nt) {
+    int64_t rows[3] = {37, 5, 19};
+    uint32_t types[3] = {GGML_TYPE_Q8_0, GGML_TYPE_F16, GGML_TYPE_Q4_0};
+    int nts[3] = {nt, nt, nt - 4};
+    uint8_t *w[3];
+    float *x = malloc((size_t)(nt * n_in) * 4), *y[3];
+    for (int64_t i = 0; i < nt * n_in; i++) x[i] = rng_float(r);
+    MatJob jobs[3];
+    for (int j = 0; j < 3; j++) {
+        w[j] = random_row(r, types[j], n_in * rows[j]);
+        y[j] = malloc((size_t)(nt * rows[j]) * 4);
+        Mat mat = {w[j], types[j], n_in, rows[j], type_bytes(type_traits(types[j]), n_in)};
+        jobs[j] = (MatJob){.w = mat, .x = x, .y = y[j], .nt = nts[j]};
+    }
+    const char *paths[MAX_PATHS];
+    int n_paths = kernels_supported(paths);
+    int64_t need = nt * n_in / QK;
+    BlockQ8A *xq = malloc((size_t)need * sizeof *xq), *blocks = malloc((size_t)need * sizeof *xq);
+    for (int p = 0; p < n_paths; p++) {
+        const Kernels *k = kernels_get(paths[p]);
+        for (int room = 0; room < (k->quantize ? 3 : 1); room++) {
+            Q8Scratch scratch = {blocks, room == 0 ? need : (nt - 4) * n_in / QK - 1}; /* room 1: neither fits */
+            matmul(pool, k, jobs, 3, room == 2 ? NULL : &scratch);
+            int quantized = k->quantize && room == 0;
+            CHECK(!jobs[1].xq && (jobs[0].xq != NULL) == quantized && jobs[2].xq == jobs[0].xq,
+                  "%s: quantized input %d", paths[p], room);
+            if (quantized) k->quantize(x, xq, nt * n_in);
+            for (int j = 0; j < 3; j++)
+                for (int t = 0; t < nts[j]; t++)
+                    for (int64_t row = 0; row < rows[j]; row++) {
+                        float want;
+                        const uint8_t *wr = w[j] + row * jobs[j].w.row_bytes;
+                        int slot = type_traits(types[j])->slot;
+                        if (quantized && k->dotq[slot]) k->dotq[slot](wr, xq + t * n_in / QK, 0, 1, n_in, &want);
+                        else k->dot[slot](wr, x + t * n_in, n_in, 1, n_in, &want);
+                        CHECK(!memcmp(&want, &y[j][t * rows[j] + row], 4), "%s matmul job %d token %d row %lld",
+                              paths[p], j, t, (long long)row);
+                    }
+        }
+    }
+    free(xq), free(blocks);
+    for (int j = 0; j < 3; j++) free(w[j]), free(y[j]);
+    free(x);
+}
+
 static void test_matmul(void) {
     Error err;
     ThreadPool *pool = pool_new(3, &err);
     CHECK(pool != NULL, "%s", err.msg);
     if (!pool) return;
     Rng r = {9};
-    int64_t n_in = 96, rows[2] = {37, 5};
-    uint32_t types[2] = {GGML_TYPE_Q8_0, GGML_TYPE_F16};
-    uint8_t *w[2];
-    float *x = malloc(9 * n_in * 4), *y[2];
-    for (int i = 0; i < 9 * n_in; i++) x[i] = rng_float(&r);
-    MatJob jobs[2];
-    for (int j = 0; j < 2; j++) {
-        w[j] = random_row(&r, types[j], n_in * rows[j]);
-        y[j] = malloc((size_t)(9 * rows[j]) * 4);
-        Mat mat = {w[j], types[j], n_in, rows[j], type_bytes(type_traits(types[j]), n_in)};
-        jobs[j] = (MatJob){.w = mat, .x = x, .y = y[j], .nt = 9};
-    }
-    const Kernels *k = kernels_get("auto");
-    matmul(pool, k, jobs, 2);
-    for (int j = 0; j < 2; j++)
-        for (int t = 0; t < 9; t++)
-            for (int64_t row = 0; row < rows[j]; row++) {
-                float want;
-                k->dot[type_traits(types[j])->slot](w[j] + row * jobs[j].w.row_bytes, x + t * n_in, n_in, 1, n_in,
-                                                    &want);
-                CHECK(!memcmp(&want, &y[j][t * rows[j] + row], 4), "matmul job %d token %d row %lld", j, t,
-                      (long long)row);
-            }
-    for (int j = 0; j < 2; j++) free(w[j]), free(y[j]);
-    free(x);
+    matmul_case(pool, &r, 96, 9);
+    matmul_case(pool, &r, 4096, 19);
     pool_free(pool);
+}
+
+/* ---- the -q8a paths: activations quantized to int8 blocks, integer dot products ------------------------------ */
+
+static double max_q8a_vs_int_ref, max_q8a_vs_float_ref; /* observed error / bound, printed */
+
+/* Activations with spikes, exact zeros and a tiny block, so the scales vary a lot between blocks. */
+static void q8a_inputs(Rng *r, float *x, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        x[i] = rng_float(r) * (i % 7 == 0 ? 10.0f : 1.0f);
+        if (i % 13 == 5) x[i] = 0.0f;
+        if (i / QK == 3) x[i] *= 1e-20f;
+    }
+}
+
+static void test_q8a_quantize(void) {
+    const char *paths[MAX_PATHS];
+    int n_paths = kernels_supported(paths);
+    Rng r = {21};
+    enum { N = 40 * QK };
+    float x[N];
+    BlockQ8A want[N / QK], got[N / QK];
+    q8a_inputs(&r, x, N);
+    for (int i = 0; i < QK; i++) x[4 * QK + i] = (float)(i - 16) / 2 * (127.0f / 16); /* ties of x * 127 / amax */
+    for (int i = 0; i < QK; i++) x[5 * QK + i] = 0.0f;                               /* all zero: d = 0 */
+    for (int i = 0; i < QK; i++) x[6 * QK + i] = 1e-32f * (float)i;                  /* amax < 1e-30: d = 0 */
+    x[7 * QK + 3] = NAN, x[8 * QK + 31] = INFINITY, x[9 * QK] = -INFINITY;           /* d = NaN, q = 0 */
+    for (int i = 0; i < QK; i++) x[10 * QK + i] = i % 2 ? -3e38f : 3e38f;            /* huge but finite */
+    quantize_q8a_ref(x, want, N);
+    CHECK(want[5].d == 0 && want[6].d == 0 && isnan(want[7].d) && isnan(want[8].d) && isnan(want[9].d),
+          "special blocks");
+    for (int b = 0; b < N / QK; b++) {
+        for (int i = 0; i < QK; i++) {
+            CHECK(want[b].q[i] >= -127 && want[b].q[i] <= 127, "q in -127..127");
+            if (want[b].d > 0 && !isnan(want[b].d)) /* |x - d q| <= d (1/2 + 400u) (kernels.h) */
+                CHECK(fabs(x[b * QK + i] - (double)want[b].d * want[b].q[i]) <= want[b].d * (0.5 + 400 * 0x1p-24),
+                      "block %d value %d: %g vs %g * %d", b, i, x[b * QK + i], want[b].d, want[b].q[i]);
+        }
+    }
+    for (int p = 0; p < n_paths; p++) {
+        const Kernels *k = kernels_get(paths[p]);
+        if (!k->quantize) continue;
+        k->quantize(x, got, N);
+        for (int b = 0; b < N / QK; b++)
+            CHECK((!memcmp(&got[b].d, &want[b].d, 4) || (isnan(got[b].d) && isnan(want[b].d))) &&
+                      !memcmp(got[b].q, want[b].q, QK),
+                  "%s quantizes block %d like the reference", paths[p], b);
+    }
+}
+
+/* Every -q8a path's integer kernels against the scalar integer reference and against a double reference of the
+ * unquantized product.
+ *
+ * Against dot_q8a_ref (same quantized inputs, same fp32 scales d_b = fl(d_w * d_x), exact int32 block sums, double
+ * accumulation): the kernel forms each block's sum as 8 exact int32 lane sums s_bk, adds s_bk * d_b into fp32 lane
+ * accumulators with one rounding per FMA (nb / 2 per accumulator, two accumulators per lane), then 4 additions
+ * (accumulators, then the 8 lanes). By the standard summation bound its error is at most gamma(nb + 4) * T with
+ * T = sum_b |d_b| sum_i |w_i q_i| >= sum_b,k |s_bk d_b| and gamma(m) = m u / (1 - m u), u = 2^-24.
+ *
+ * Against the exact product sum_i w_i x_i (weights dequantized exactly, x in fp32, computed in double): each x_i is
+ * d_x q_i + e_i with |e_i| <= d_x (1/2 + 400 u) (kernels.h), so the quantization adds at most
+ * A = sum_i |w_i| d_x(b(i)) (1/2 + 400 u); d_b = d_w d_x (1 + delta), |delta| <= u, adds at most u T; the fp32
+ * accumulation at most gamma(nb + 4) T as above. Bound: A + (u + gamma(nb + 4)) T. */
+static void test_q8a_dots(void) {
+    const char *paths[MAX_PATHS];
+    int n_paths = kernels_supported(paths);
+    const uint32_t types[2] = {GGML_TYPE_Q8_0, GGML_TYPE_Q4_0};
+    const int64_t sizes[] = {32, 64, 96, 224, 1056, 4096};
+    const double u = 0x1p-24;
+    Rng r = {23};
+    for (int ti = 0; ti < 2; ti++) {
+        const TypeTraits *tr = type_traits(types[ti]);
+        for (int si = 0; si < 6; si++) {
+            int64_t n = sizes[si], nb = n / QK, ldxq = nb + 2;
+            uint8_t *w = random_row(&r, types[ti], n);
+            if (si == 2 && types[ti] == GGML_TYPE_Q8_0) /* the extreme weights -128 and 127 */
+                for (int64_t i = 0; i < n; i++) w[i / QK * 34 + 2 + i % QK] = i % 3 ? 0x80 : 0x7f;
+            float *x = malloc((size_t)(n * MAX_NT) * 4), *deq = malloc((size_t)n * 4);
+            BlockQ8A *xq = malloc((size_t)(ldxq * MAX_NT) * sizeof *xq);
+            q8a_inputs(&r, x, n * MAX_NT);
+            if (si == 2) /* activations at +-amax everywhere: q = +-127 */
+                for (int64_t i = 0; i < n; i++) x[i] = i % 5 ? -2.5f : 2.5f;
+            for (int t = 0; t < MAX_NT; t++) quantize_q8a_ref(x + t * n, xq + t * ldxq, n);
+            tr->to_float(w, deq, n);
+            double ref[MAX_NT], exact[MAX_NT], T[MAX_NT], A[MAX_NT];
+            dot_q8a_ref(types[ti], w, xq, ldxq, MAX_NT, n, ref);
+            for (int t = 0; t < MAX_NT; t++) {
+                exact[t] = T[t] = A[t] = 0;
+                for (int64_t i = 0; i < n; i++) {
+                    const BlockQ8A *xb = &xq[t * ldxq + i / QK];
+                    float dw = deq[i] == 0 ? 0 : fp16_to_fp32(load_u16(w + i / QK * tr->block_bytes));
+                    double w_int = dw == 0 ? 0 : deq[i] / dw;
+                    exact[t] += (double)deq[i] * x[t * n + i];
+                    T[t] += fabs(w_int * xb->q[i % QK] * (dw * xb->d));
+                    A[t] += fabs((double)deq[i]) * xb->d * (0.5 + 400 * u);
+                }
+            }
+            double gamma = (double)(nb + 4) * u / (1 - (double)(nb + 4) * u);
+            for (int p = 0; p < n_paths; p++) {
+                const Kernels *k = kernels_get(paths[p]);
+                if (!k->dotq[tr->slot]) continue;
+                float out[MAX_NT], one;
+                k->dotq[tr->slot](w, xq, ldxq, MAX_NT, n, out);
+                for (int t = 0; t < MAX_NT; t++) {
+                    double e_int = fabs(out[t] - ref[t]), b_int = gamma * T[t];
+                    double e_flt = fabs(out[t] - exact[t]), b_flt = A[t] + (u + gamma) * T[t];
+                    CHECK(e_int <= b_int, "%s %s n=%lld row %d: %.9g vs integer reference %.9g (bound %g)", paths[p],
+                          tr->name, (long long)n, t, out[t], ref[t], b_int);
+                    CHECK(e_flt <= b_flt, "%s %s n=%lld row %d: %.9g vs exact %.9g (bound %g)", paths[p], tr->name,
+                          (long long)n, t, out[t], exact[t], b_flt);
+                    if (T[t] > 0) max_q8a_vs_int_ref = fmax(max_q8a_vs_int_ref, e_int / T[t]);
+                    if (b_flt > 0) max_q8a_vs_float_ref = fmax(max_q8a_vs_float_ref, e_flt / b_flt);
+                    k->dotq[tr->slot](w, xq + t * ldxq, ldxq, 1, n, &one);
+                    CHECK(!memcmp(&one, &out[t], 4), "%s %s n=%lld: batched row %d differs from single", paths[p],
+                          tr->name, (long long)n, t);
+                }
+            }
+            free(w), free(x), free(deq), free(xq);
+        }
+    }
+    printf("q8a kernels: max |kernel - integer reference| / T = %.3g (1e-6 allowed as a sanity line, gamma bound "
+           "checked); max |kernel - exact| / derived bound = %.3g\n",
+           max_q8a_vs_int_ref, max_q8a_vs_float_ref);
+    CHECK(max_q8a_vs_int_ref <= 1e-6, "integer kernels within 1e-6 of the reference: %g", max_q8a_vs_int_ref);
 }
 
 void suite_kernels(void) {
@@ -238,4 +387,6 @@ void suite_kernels(void) {
     test_dequantize();
     test_dot_paths();
     test_matmul();
+    test_q8a_quantize();
+    test_q8a_dots();
 }

@@ -206,7 +206,7 @@ done:
 
 /* Every kernel path computes the same model (within float reassociation). */
 static void test_kernel_paths(const ModelSpec *s) {
-    const char *paths[3];
+    const char *paths[MAX_PATHS];
     int n = kernels_supported(paths);
     Loaded ref = load_spec(s, 2, "scalar");
     if (!ref.m) return;
@@ -222,7 +222,10 @@ static void test_kernel_paths(const ModelSpec *s) {
         if (!l.m) continue;
         q = new_seq(l.m, 8);
         step1(l.m, q, tokens, 5, got);
-        CHECK(rel_diff(got, want, V) <= 1e-4, "%s on %s: %g from scalar", s->arch, paths[p], rel_diff(got, want, V));
+        /* -q8a on quantized weights: activation rounding, see Q8A_LOGITS_BOUND in test_reference.c */
+        double bound = l.m->kernels->dotq[type_traits(s->type)->slot] ? 5e-2 : 1e-4;
+        CHECK(rel_diff(got, want, V) <= bound, "%s %s on %s: %g from scalar", s->arch, type_traits(s->type)->name,
+              paths[p], rel_diff(got, want, V));
         sequence_free(q);
         unload(&l);
     }

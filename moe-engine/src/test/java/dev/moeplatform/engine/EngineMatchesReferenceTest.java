@@ -2,6 +2,7 @@ package dev.moeplatform.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.moeplatform.engine.gguf.GgmlType;
 import dev.moeplatform.engine.reference.ReferenceModel;
 import dev.moeplatform.engine.tools.SyntheticModel;
 import java.nio.file.Path;
@@ -24,10 +25,28 @@ import org.junit.jupiter.params.provider.MethodSource;
  * accumulators in SIMD lanes vs. the reference's double sums). That is well under 1e-4 of the logits' scale for every
  * type, quantized ones included; a larger difference means a real disagreement (a wrong pairing, offset or
  * expert), which typically shows as errors of order 1.
+ *
+ * <p>The {@code -q8a} paths (the best first in {@link Model#supportedKernels()}) compute Q4_0 and Q8_0 products on
+ * activations rounded to 8 bits per block of 32: each x_i becomes d q_i with |x_i - d q_i| <= d / 2 (plus fp32
+ * rounding), d = max|x in its block| / 127. For activations of roughly Gaussian shape (max / rms about 2 to 3 in 32
+ * values) the rounding errors are independent and uniform, so one product is off by about
+ * (max / rms) / (127 sqrt 12), i.e. 0.5% of its output's scale; the logits pass through 2 n_layer + 1 such
+ * products (2 layers here: 5), whose errors add up to a few percent in the worst case. {@link #Q8A_RELATIVE_BOUND}
+ * = 5e-2 sits above that and above the worst observed ratio (printed by the test, about 1.5e-2 on these models),
+ * and is still far below the order-1 errors of a real disagreement. F32/F16/BF16 weights on the -q8a paths use the
+ * exact kernels and keep {@link #RELATIVE_BOUND}.
+ *
+ * <p>The router of a MoE layer always runs on fp32 activations, but its input carries the earlier layers' rounding,
+ * so a near-tie between two experts can still flip (seen once: llama-moe-Q8_0, position 7, error 0.24). That is an
+ * order-1 discontinuity, not a rounding error: on a -q8a path each position's expert choices are compared with the
+ * best exact path's (expert counters, reset every step), a position where they differ is printed and not bounded,
+ * and at most one such position per model is allowed; every other position must meet the bound.
  */
 class EngineMatchesReferenceTest {
 
     private static final double RELATIVE_BOUND = 1e-4;
+    private static final double Q8A_RELATIVE_BOUND = 5e-2;
+    private static volatile double worstQ8a;
     private static final int[] PROMPT = {5, 300, 17, 942, 64, 1200, 8, 77, 501, 13};
 
     @TempDir
@@ -56,18 +75,54 @@ class EngineMatchesReferenceTest {
             assertThat(model.info().architecture()).isEqualTo(variant.architecture());
             assertThat(model.info().kernels()).isEqualTo(kernels);
             int vocab = model.info().vocabSize();
-            long sequence = NativeEngine.sequenceNew(model.requireOpen(), 64);
-            try {
-                // One token per step, so every position's logits are compared, not just the last.
-                for (int pos = 0; pos < PROMPT.length; pos++) {
-                    float[] logits = new float[vocab];
-                    NativeEngine.step(model.requireOpen(), new long[] {sequence}, new int[] {PROMPT[pos]},
-                            new int[] {1}, logits);
-                    assertThat(relativeError(logits, expected[pos]))
-                            .as("%s position %d", label, pos).isLessThanOrEqualTo(RELATIVE_BOUND);
+            boolean q8a = kernels.endsWith("-q8a")
+                    && (variant.type() == GgmlType.Q4_0 || variant.type() == GgmlType.Q8_0);
+            double bound = q8a ? Q8A_RELATIVE_BOUND : RELATIVE_BOUND;
+            // On a -q8a path a MoE model also runs the exact path alongside: once the two choose different experts
+            // (an order-1 discontinuity, not a rounding error) the later positions compute another function.
+            String exactPath = Model.supportedKernels().stream().filter(k -> !k.endsWith("-q8a")).findFirst()
+                    .orElseThrow();
+            try (Model exact = q8a ? Model.load(variant.file(dir), EngineFixtures.options(exactPath)) : null) {
+                long sequence = NativeEngine.sequenceNew(model.requireOpen(), 64);
+                long exactSequence = exact != null ? NativeEngine.sequenceNew(exact.requireOpen(), 64) : 0;
+                try {
+                    boolean routingDiverged = false;
+                    int flippedPositions = 0;
+                    // One token per step, so every position's logits are compared, not just the last.
+                    for (int pos = 0; pos < PROMPT.length; pos++) {
+                        float[] logits = new float[vocab];
+                        NativeEngine.step(model.requireOpen(), new long[] {sequence}, new int[] {PROMPT[pos]},
+                                new int[] {1}, logits);
+                        double error = relativeError(logits, expected[pos]);
+                        if (exact != null) {
+                            NativeEngine.step(exact.requireOpen(), new long[] {exactSequence},
+                                    new int[] {PROMPT[pos]}, new int[] {1}, new float[vocab]);
+                            // this step's choices only: reset both counters after comparing
+                            routingDiverged = !java.util.Arrays.equals(NativeEngine.expertCounts(model.requireOpen()),
+                                    NativeEngine.expertCounts(exact.requireOpen()));
+                            NativeEngine.expertCountsReset(model.requireOpen());
+                            NativeEngine.expertCountsReset(exact.requireOpen());
+                        }
+                        if (routingDiverged) {
+                            flippedPositions++;
+                            System.out.printf("EngineMatchesReferenceTest: %s on %s position %d: experts chosen "
+                                    + "differ from %s, relative error %.3g not bounded%n", label, kernels, pos,
+                                    exactPath, error);
+                            continue;
+                        }
+                        if (q8a) {
+                            recordQ8a(label + " on " + kernels, error);
+                        }
+                        assertThat(error).as("%s position %d", label, pos).isLessThanOrEqualTo(bound);
+                    }
+                    assertThat(flippedPositions).as("%s: positions where int8 activations flip an expert choice",
+                            label).isLessThanOrEqualTo(1);
+                } finally {
+                    NativeEngine.sequenceFree(sequence);
+                    if (exact != null) {
+                        NativeEngine.sequenceFree(exactSequence);
+                    }
                 }
-            } finally {
-                NativeEngine.sequenceFree(sequence);
             }
         }
     }
@@ -93,6 +148,13 @@ class EngineMatchesReferenceTest {
                 generated[i] = sequence.lastSampled().id();
             }
             assertThat(generated).as(label).containsExactly(expectedTokens);
+        }
+    }
+
+    private static synchronized void recordQ8a(String what, double error) {
+        if (error > worstQ8a) {
+            worstQ8a = error;
+            System.out.printf("EngineMatchesReferenceTest: worst -q8a relative error so far %.3g (%s)%n", error, what);
         }
     }
 
