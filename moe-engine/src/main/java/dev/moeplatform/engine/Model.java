@@ -64,7 +64,7 @@ public final class Model implements AutoCloseable {
         }
     }
 
-    /** The kernel paths this CPU supports, best first (e.g. avx512, avx2, scalar). */
+    /** The kernel paths this CPU supports, fastest first (e.g. avx2-q8a, avx2, scalar). */
     public static List<String> supportedKernels() {
         NativeLibrary.ensureLoaded();
         return List.of(NativeEngine.supportedKernels());

@@ -21,7 +21,9 @@ final class NativeEngine {
      * Memory-maps and validates a GGUF file and binds the model's weights.
      *
      * @param threads worker threads of this model's thread pool (>= 1)
-     * @param kernels "auto" (best the CPU supports), "avx512", "avx2" or "scalar"; one the CPU lacks is refused
+     * @param kernels "auto" (the first of {@link #supportedKernels()}), or one of "avx512-q8a", "avx512", "avx2-q8a",
+     *     "avx2", "scalar"; one the CPU lacks is refused. The "-q8a" paths round activations to 8 bits per block of
+     *     32 for Q4_0/Q8_0 weights (integer dot products, faster); the others multiply exact float activations
      * @return the model handle
      */
     static native long modelLoad(String path, int threads, String kernels);
@@ -74,7 +76,7 @@ final class NativeEngine {
 
     // ---- kernels, exposed for tests and the benchmark ------------------------------------------------------
 
-    /** The kernel paths this CPU supports, best first, e.g. {@code ["avx512", "avx2", "scalar"]}. */
+    /** The kernel paths this CPU supports, best first, e.g. {@code ["avx2-q8a", "avx2", "scalar"]}. */
     static native String[] supportedKernels();
 
     /** Dequantizes {@code n} values of GGML type {@code type} from their raw bytes. */

@@ -23,7 +23,7 @@ import tools.jackson.databind.json.JsonMapper;
  * The engine's command line, in the spirit of llama.cpp's tools:
  * <pre>
  *   generate --model FILE (--prompt TEXT | --user TEXT [--system TEXT]) [--max-tokens N] [--temperature T]
- *            [--top-p P] [--seed S] [--threads N] [--kernels auto|avx512|avx2|scalar]
+ *            [--top-p P] [--seed S] [--threads N] [--kernels auto|avx2-q8a|avx2|scalar|...]
  *   bench    --model FILE [--threads N] [--prompt-tokens N] [--decode-tokens N] [--kernels K] [--probe-mib N]
  *            [--json]
  *   build    (see SyntheticModelBuilder: writes a synthetic GGUF model)
