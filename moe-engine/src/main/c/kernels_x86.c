@@ -186,6 +186,7 @@ AVX2_TARGET void quantize_q8a_avx2(const float *x, BlockQ8A *out, int64_t n) {
         if (_mm256_movemask_ps(bad) || !(amax >= 1e-30f)) {
             o->d = _mm256_movemask_ps(bad) ? __builtin_nanf("") : 0.0f;
             _mm256_storeu_si256((__m256i *)o->q, _mm256_setzero_si256());
+            _mm256_storeu_si256((__m256i *)o->qsum8, _mm256_setzero_si256());
             continue;
         }
         __m256 id = _mm256_set1_ps(127.0f / amax);
@@ -194,6 +195,9 @@ AVX2_TARGET void quantize_q8a_avx2(const float *x, BlockQ8A *out, int64_t n) {
         for (int k = 0; k < 4; k++) q[k] = _mm256_cvtps_epi32(_mm256_mul_ps(v[k], id)); /* nearest, ties even */
         __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
         _mm256_storeu_si256((__m256i *)o->q, _mm256_permutevar8x32_epi32(p, order));
+        /* hadd twice: lanes (q[0] 0..3, q[1] 0..3, q[2] 0..3, q[3] 0..3, then the 4..7 sums); order sorts them */
+        __m256i s4 = _mm256_hadd_epi32(_mm256_hadd_epi32(q[0], q[1]), _mm256_hadd_epi32(q[2], q[3]));
+        _mm256_storeu_si256((__m256i *)o->qsum8, _mm256_slli_epi32(_mm256_permutevar8x32_epi32(s4, order), 3));
     }
 }
 
@@ -244,6 +248,61 @@ AVX2_INLINE void dotq_avx2(uint32_t type, const uint8_t *w, const BlockQ8A *xq, 
     for (int t = 0; t < nt; t++) out[t] = hsum_avx2(_mm256_add_ps(acc[t][0], acc[t][1]));
 }
 
+/* Q4_0: the nibbles u_i = w_i + 8 (0..15) are maddubs' unsigned operand as they are, so there is no sign trick:
+ * maddubs(u, q) gives exact pair sums (at most 2 * 15 * 127 = 3810), madd with ones the 8 lane sums of four
+ * products u_i q_i, and subtracting qsum8 (8 * the four q_i) leaves exactly the lane sums of w_i q_i that the
+ * signed form gives. The weight scales of 8 blocks are converted by one vcvtph2ps; d_b = fl(d_w * d_x) and the
+ * FMA order (block b into accumulator b % 2) are those of dotq_avx2, so the results are bitwise the same. */
+AVX2_INLINE __m256i q4_nibbles_avx2(const uint8_t *p) { /* block at p: values 0..15 low nibbles, 16..31 high */
+    __m128i qs = _mm_loadu_si128((const __m128i *)(p + 2));
+    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(qs, 4), qs), _mm256_set1_epi8(0x0f));
+}
+
+AVX2_INLINE __m256 q4_block_fma_avx2(__m256i u, const BlockQ8A *x, __m256 dw, __m256 acc) {
+    __m256i p16 = _mm256_maddubs_epi16(u, _mm256_loadu_si256((const __m256i *)x->q));
+    __m256i p32 = _mm256_sub_epi32(_mm256_madd_epi16(p16, _mm256_set1_epi16(1)),
+                                   _mm256_loadu_si256((const __m256i *)x->qsum8));
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(p32), _mm256_mul_ps(dw, _mm256_broadcast_ss(&x->d)), acc);
+}
+
+AVX2_INLINE void dotq4_avx2(const uint8_t *w, const BlockQ8A *xq, int64_t ldxq, int nt, int64_t n, float *out) {
+    __m256 acc[MAX_NT][2];
+    for (int t = 0; t < nt; t++) acc[t][0] = acc[t][1] = _mm256_setzero_ps();
+    int64_t nb = n / QK, b = 0;
+    for (; b + 8 <= nb; b += 8) {
+        const uint8_t *p = w + b * 18;
+        __m128i h = _mm_cvtsi32_si128(load_u16(p));
+        h = _mm_insert_epi16(h, load_u16(p + 18), 1);
+        h = _mm_insert_epi16(h, load_u16(p + 36), 2);
+        h = _mm_insert_epi16(h, load_u16(p + 54), 3);
+        h = _mm_insert_epi16(h, load_u16(p + 72), 4);
+        h = _mm_insert_epi16(h, load_u16(p + 90), 5);
+        h = _mm_insert_epi16(h, load_u16(p + 108), 6);
+        h = _mm_insert_epi16(h, load_u16(p + 126), 7);
+        /* the 8 scales, each half in both lanes; then one in-lane shuffle per block (no store and reload) */
+        __m256 dw = _mm256_cvtph_ps(h), half[2] = {_mm256_permute2f128_ps(dw, dw, 0x00),
+                                                   _mm256_permute2f128_ps(dw, dw, 0x11)};
+#pragma GCC unroll 4
+        for (int j = 0; j < 8; j += 2) { /* even blocks into acc[t][0], odd into acc[t][1] */
+            __m256i u0 = q4_nibbles_avx2(p + 18 * j), u1 = q4_nibbles_avx2(p + 18 * (j + 1));
+            __m256 d0 = j % 4 == 0 ? _mm256_permute_ps(half[j / 4], 0x00) : _mm256_permute_ps(half[j / 4], 0xaa);
+            __m256 d1 = j % 4 == 0 ? _mm256_permute_ps(half[j / 4], 0x55) : _mm256_permute_ps(half[j / 4], 0xff);
+            for (int t = 0; t < nt; t++) {
+                const BlockQ8A *x = xq + t * ldxq + b + j;
+                acc[t][0] = q4_block_fma_avx2(u0, x, d0, acc[t][0]);
+                acc[t][1] = q4_block_fma_avx2(u1, x + 1, d1, acc[t][1]);
+            }
+        }
+    }
+    for (; b < nb; b++) {
+        const uint8_t *p = w + b * 18;
+        __m256i u = q4_nibbles_avx2(p);
+        __m256 d = _mm256_set1_ps(_cvtsh_ss(load_u16(p)));
+        for (int t = 0; t < nt; t++) acc[t][b & 1] = q4_block_fma_avx2(u, xq + t * ldxq + b, d, acc[t][b & 1]);
+    }
+    for (int t = 0; t < nt; t++) out[t] = hsum_avx2(_mm256_add_ps(acc[t][0], acc[t][1]));
+}
+
 #define DEFINE_DOTQ(name, type)                                                                                  \
     AVX2_TARGET void dotq_avx2_##name(const uint8_t *w, const BlockQ8A *xq, int64_t ldxq, int nt, int64_t n,      \
                                       float *out) {                                                              \
@@ -254,5 +313,13 @@ AVX2_INLINE void dotq_avx2(uint32_t type, const uint8_t *w, const BlockQ8A *xq, 
         default: dotq_avx2(type, w, xq, ldxq, 4, n, out); break;                                                 \
         }                                                                                                        \
     }
-DEFINE_DOTQ(q4_0, GGML_TYPE_Q4_0)
 DEFINE_DOTQ(q8_0, GGML_TYPE_Q8_0)
+
+AVX2_TARGET void dotq_avx2_q4_0(const uint8_t *w, const BlockQ8A *xq, int64_t ldxq, int nt, int64_t n, float *out) {
+    switch (nt) {
+    case 1: dotq4_avx2(w, xq, ldxq, 1, n, out); break;
+    case 2: dotq4_avx2(w, xq, ldxq, 2, n, out); break;
+    case 3: dotq4_avx2(w, xq, ldxq, 3, n, out); break;
+    default: dotq4_avx2(w, xq, ldxq, 4, n, out); break;
+    }
+}

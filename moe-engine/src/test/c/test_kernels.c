@@ -287,6 +287,10 @@ static void test_q8a_quantize(void) {
     CHECK(want[5].d == 0 && want[6].d == 0 && isnan(want[7].d) && isnan(want[8].d) && isnan(want[9].d),
           "special blocks");
     for (int b = 0; b < N / QK; b++) {
+        for (int k4 = 0; k4 < QK / 4; k4++) /* the Q4_0 kernels' offset correction */
+            CHECK(want[b].qsum8[k4] == 8 * (want[b].q[4 * k4] + want[b].q[4 * k4 + 1] + want[b].q[4 * k4 + 2] +
+                                              want[b].q[4 * k4 + 3]),
+                  "block %d qsum8[%d]", b, k4);
         for (int i = 0; i < QK; i++) {
             CHECK(want[b].q[i] >= -127 && want[b].q[i] <= 127, "q in -127..127");
             if (want[b].d > 0 && !isnan(want[b].d)) /* |x - d q| <= d (1/2 + 400u) (kernels.h) */
@@ -300,7 +304,7 @@ static void test_q8a_quantize(void) {
         k->quantize(x, got, N);
         for (int b = 0; b < N / QK; b++)
             CHECK((!memcmp(&got[b].d, &want[b].d, 4) || (isnan(got[b].d) && isnan(want[b].d))) &&
-                      !memcmp(got[b].q, want[b].q, QK),
+                      !memcmp(got[b].q, want[b].q, QK) && !memcmp(got[b].qsum8, want[b].qsum8, sizeof want[b].qsum8),
                   "%s quantizes block %d like the reference", paths[p], b);
     }
 }
