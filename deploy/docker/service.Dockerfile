@@ -5,6 +5,8 @@
 
 FROM eclipse-temurin:25-jdk AS build
 ARG SERVICE
+# gcc and make build moe-engine's native library, which inference-service packs.
+RUN apt-get update && apt-get install -y --no-install-recommends gcc make libc6-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 RUN ./mvnw -B -q -pl "${SERVICE}" -am -DskipTests package \
@@ -20,4 +22,5 @@ COPY --from=build /layers/snapshot-dependencies/ ./
 COPY --from=build /layers/application/ ./
 USER 10001:10001
 EXPOSE ${PORT}
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "org.springframework.boot.loader.launch.JarLauncher"]
+# --enable-native-access: inference-service runs the native MoE engine through JNI (harmless for the others).
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "--enable-native-access=ALL-UNNAMED", "org.springframework.boot.loader.launch.JarLauncher"]

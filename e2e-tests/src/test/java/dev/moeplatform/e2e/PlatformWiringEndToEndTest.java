@@ -20,9 +20,38 @@ class PlatformWiringEndToEndTest {
         assertThat(response.status()).as("%s", response).isEqualTo(200);
         assertThat(response.requestId()).isEqualTo("e2e-models-1");
         JsonNode models = response.json().get("data");
-        assertThat(models).hasSize(1);
+        assertThat(models).hasSize(2);
         assertThat(models.get(0).get("id").asString()).isEqualTo(RunningPlatform.INFERENCE_MODEL);
         assertThat(models.get(0).get("backend").asString()).isEqualTo("native");
+        assertThat(models.get(0).get("context_length").asInt()).isEqualTo(128);
+        assertThat(models.get(1).get("id").asString()).isEqualTo(RunningPlatform.VLLM_MODEL);
+        assertThat(models.get(1).get("backend").asString()).isEqualTo("vllm");
+    }
+
+    @Test
+    void chatCompletionsThroughTheGatewayAreComputedByTheNativeEngine(Platform platform) {
+        String request = """
+                {"model":"%s","messages":[{"role":"user","content":"Hello"}],"max_tokens":5,"seed":1}
+                """.formatted(RunningPlatform.INFERENCE_MODEL);
+
+        Http.Response whole = platform.gateway().post("/v1/chat/completions", "application/json", request);
+        Http.Response streamed = platform.gateway().post("/v1/chat/completions", "application/json",
+                request.replace("\"seed\":1", "\"seed\":1,\"stream\":true"));
+
+        assertThat(whole.status()).as("%s", whole).isEqualTo(200);
+        assertThat(whole.json().get("object").asString()).isEqualTo("chat.completion");
+        assertThat(whole.json().get("usage").get("completion_tokens").asInt()).isBetween(1, 5);
+        assertThat(streamed.status()).as("%s", streamed).isEqualTo(200);
+        assertThat(streamed.contentType()).startsWith("text/event-stream");
+        assertThat(streamed.body()).startsWith("data: {").endsWith("data: [DONE]\n\n");
+    }
+
+    @Test
+    void aModelWithoutAReachableBackendIsA503(Platform platform) {
+        JsonNode error = assertOpenAiError(platform.gateway().post("/v1/completions", "application/json",
+                "{\"model\":\"" + RunningPlatform.VLLM_MODEL + "\",\"prompt\":\"Hi\"}"), 503);
+
+        assertThat(error.get("code").asString()).isEqualTo("backend_unavailable");
     }
 
     @Test

@@ -24,7 +24,9 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  */
 public final class RunningPlatform implements ParameterResolver {
 
-    static final String INFERENCE_MODEL = "e2e-tiny-moe";
+    /** The engine's bundled synthetic model, which inference-service serves when no model is configured. */
+    static final String INFERENCE_MODEL = "synthetic-qwen2moe-tiny";
+    static final String VLLM_MODEL = "e2e-vllm-model";
     private static final Duration STARTUP_TIMEOUT = Duration.ofMinutes(4);
 
     @Override
@@ -91,9 +93,15 @@ public final class RunningPlatform implements ParameterResolver {
             case "rag" -> env.put("RAG_DB_URL", infra.jdbcUrl("rag_e2e"));
             case "billing" -> env.put("BILLING_DB_URL", infra.jdbcUrl("billing_e2e"));
             case "inference" -> {
+                // The bundled model, natively (its file comes with the engine), and a vLLM model that is listed
+                // but not reachable yet.
                 env.put("PLATFORM_INFERENCE_MODELS_0_ID", INFERENCE_MODEL);
-                env.put("PLATFORM_INFERENCE_MODELS_0_BACKEND", "native");
-                env.put("PLATFORM_INFERENCE_MODELS_0_CONTEXT_LENGTH", "2048");
+                env.put("PLATFORM_INFERENCE_MODELS_0_BACKENDS", "native");
+                env.put("PLATFORM_INFERENCE_MODELS_0_CONTEXT_LENGTH", "128");
+                env.put("PLATFORM_INFERENCE_MODELS_1_ID", VLLM_MODEL);
+                env.put("PLATFORM_INFERENCE_MODELS_1_BACKENDS", "vllm");
+                env.put("PLATFORM_INFERENCE_MODELS_1_CONTEXT_LENGTH", "32768");
+                env.put("PLATFORM_INFERENCE_ENGINE_THREADS", "1");
             }
             default -> throw new IllegalArgumentException(service);
         }

@@ -34,8 +34,9 @@ final class ServiceProcess implements AutoCloseable {
         Files.createDirectories(logDir);
         Path log = logDir.resolve(name + ".log");
         String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder builder = new ProcessBuilder(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar",
-                jar.toString()))
+        // --enable-native-access: inference-service runs the native engine through JNI (harmless elsewhere).
+        ProcessBuilder builder = new ProcessBuilder(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1",
+                "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString()))
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         builder.environment().putAll(environment);

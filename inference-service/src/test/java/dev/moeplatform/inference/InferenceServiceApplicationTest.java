@@ -6,16 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.moeplatform.testing.Http;
 import dev.moeplatform.testing.ServiceContractCases;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
 import tools.jackson.databind.JsonNode;
 
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "platform.inference.models[0].id=tiny-moe",
-        "platform.inference.models[0].backend=native",
-        "platform.inference.models[0].context-length=4096",
-        "platform.inference.models[1].id=deepseek-v2-lite",
-        "platform.inference.models[1].backend=vllm",
-        "platform.inference.models[1].context-length=32768"})
+@ServingTest
 class InferenceServiceApplicationTest extends ServiceContractCases {
 
     @Test
@@ -27,13 +20,14 @@ class InferenceServiceApplicationTest extends ServiceContractCases {
         assertThat(list.get("object").asString()).isEqualTo("list");
         assertThat(list.get("data")).hasSize(2);
         JsonNode first = list.get("data").get(0);
-        assertThat(first.get("id").asString()).isEqualTo("tiny-moe");
+        assertThat(first.get("id").asString()).isEqualTo(ServingTest.MODEL);
         assertThat(first.get("object").asString()).isEqualTo("model");
         assertThat(first.get("owned_by").asString()).isEqualTo("self-hosted");
         assertThat(first.get("backend").asString()).isEqualTo("native");
-        assertThat(first.get("context_length").asInt()).isEqualTo(4096);
+        assertThat(first.get("context_length").asInt()).as("the model file's own").isEqualTo(256);
         assertThat(first.get("created").asLong()).isPositive();
         assertThat(list.get("data").get(1).get("backend").asString()).isEqualTo("vllm");
+        assertThat(list.get("data").get(1).get("owned_by").asString()).isEqualTo("deepseek");
     }
 
     @Test

@@ -31,9 +31,9 @@ public class ModelsController {
         return describe(catalog.require(id));
     }
 
-    private ModelCard describe(ModelCatalogProperties.Model model) {
+    private ModelCard describe(ServedModel model) {
         return new ModelCard(model.id(), "model", catalog.createdEpochSeconds(), model.ownedBy(),
-                model.backend().wireName(), model.contextLength());
+                model.listedBackend().wireName(), model.contextLength());
     }
 
     public record ModelList(String object, List<ModelCard> data) {

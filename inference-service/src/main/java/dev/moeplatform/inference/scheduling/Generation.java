@@ -1,0 +1,58 @@
+package dev.moeplatform.inference.scheduling;
+
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A request accepted by a scheduler, as its caller holds it: the events the engine thread delivers, and a way to
+ * stop it. The engine thread never blocks on a slow reader: events are queued here.
+ */
+public final class Generation {
+
+    private final BlockingQueue<GenerationEvent> events = new LinkedBlockingQueue<>();
+    private final Runnable wakeScheduler;
+    private final Duration timeout;
+    private final long deadlineNanos;
+    private volatile boolean cancelled;
+
+    Generation(Duration timeout, Runnable wakeScheduler) {
+        this.timeout = timeout;
+        this.deadlineNanos = System.nanoTime() + timeout.toNanos();
+        this.wakeScheduler = wakeScheduler;
+    }
+
+    /** The next event, or null if none came within {@code wait}. */
+    public GenerationEvent next(Duration wait) throws InterruptedException {
+        return events.poll(wait.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** The caller is gone (client disconnected): the scheduler drops the request before its next step. */
+    public void cancel() {
+        cancelled = true;
+        wakeScheduler.run();
+    }
+
+    /** How long until the scheduler stops this request for its time limit. */
+    public Duration remaining() {
+        return Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()));
+    }
+
+    /** The time limit this request runs under (the configured one, or less if the request asked). */
+    public Duration timeout() {
+        return timeout;
+    }
+
+    boolean cancelled() {
+        return cancelled;
+    }
+
+    boolean expired(long nowNanos) {
+        return nowNanos - deadlineNanos >= 0;
+    }
+
+    void deliver(GenerationEvent event) {
+        events.add(event);
+    }
+}
