@@ -31,6 +31,7 @@ public final class Scheduler implements AutoCloseable {
     private final String modelId;
     private final Model model;
     private final SchedulerProperties limits;
+    private final SchedulerListener listener;
     private final Thread engineThread;
 
     // Guarded by lock: what submit() and the engine thread share.
@@ -50,9 +51,15 @@ public final class Scheduler implements AutoCloseable {
     private final List<Job> running = new ArrayList<>();
 
     public Scheduler(String modelId, Model model, SchedulerProperties limits) {
+        this(modelId, model, limits, SchedulerListener.NONE);
+    }
+
+    /** @param listener told of every request's life (metrics); its calls must be cheap and never block */
+    public Scheduler(String modelId, Model model, SchedulerProperties limits, SchedulerListener listener) {
         this.modelId = modelId;
         this.model = model;
         this.limits = limits;
+        this.listener = listener;
         this.engineThread = Thread.ofPlatform().name("engine-" + modelId).daemon().unstarted(this::loop);
         engineThread.start();
     }
@@ -86,18 +93,20 @@ public final class Scheduler implements AutoCloseable {
             }
             if (waiting.size() >= limits.maxQueuedRequests()) {
                 rejected++;
+                listener.rejected(modelId);
                 throw new EngineOverloadedException("The model '" + modelId + "' is at capacity: "
                         + limits.maxQueuedRequests() + " requests are already waiting. Retry shortly.",
                         limits.retryAfter());
             }
             if (tokensInFlight + tokens > limits.maxTokensInFlight()) {
                 rejected++;
+                listener.rejected(modelId);
                 throw new EngineOverloadedException("The model '" + modelId + "' is at capacity: " + tokensInFlight
                         + " of " + limits.maxTokensInFlight() + " tokens are in flight and this request needs "
                         + tokens + ". Retry shortly.", limits.retryAfter());
             }
             tokensInFlight += tokens;
-            waiting.add(request.tenant(), new Job(request, generation, tokens));
+            waiting.add(request.tenant(), new Job(request, generation, tokens, listener.accepted(modelId, request)));
             work.signal();
         } finally {
             lock.unlock();
@@ -182,8 +191,10 @@ public final class Scheduler implements AutoCloseable {
                 tokensInFlight -= job.tokens;
                 if (job.generation.cancelled()) {
                     cancelled++;
+                    job.observer.ended(SchedulerListener.End.CANCELLED);
                 } else {
                     timedOut++;
+                    job.observer.ended(SchedulerListener.End.TIMED_OUT);
                     job.generation.deliver(timeoutEvent(job));
                 }
             });
@@ -204,12 +215,15 @@ public final class Scheduler implements AutoCloseable {
     /** Creates the job's sequences and queues their prompts (each choice is prefilled on its own for now). */
     private void start(Job job) {
         try {
+            int[] contexts = new int[job.request.choices().size()];
             for (GenerationRequest.Choice choice : job.request.choices()) {
                 int context = Math.min(model.info().contextLength(), choice.tokensNeeded());
                 Sequence sequence = model.newSequence(context, choice.params());
+                contexts[job.choices.size()] = context;
                 job.choices.add(new ChoiceState(sequence, new TextStream(model.tokenizer(), choice.params())));
                 sequence.append(choice.prompt());
             }
+            job.observer.started(contexts);
             running.add(job);
         } catch (RuntimeException e) {
             log.error("Cannot start a request on model '{}'", modelId, e);
@@ -284,6 +298,7 @@ public final class Scheduler implements AutoCloseable {
             choice.done = true;
             choice.sequence.close();
         }
+        job.observer.token(index, finish, System.nanoTime());
         job.generation.deliver(new GenerationEvent.Token(index, delta.text(), token, finish));
     }
 
@@ -305,6 +320,12 @@ public final class Scheduler implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        job.observer.ended(switch (outcome) {
+            case COMPLETED -> SchedulerListener.End.COMPLETED;
+            case CANCELLED -> SchedulerListener.End.CANCELLED;
+            case TIMED_OUT -> SchedulerListener.End.TIMED_OUT;
+            case FAILED -> SchedulerListener.End.FAILED;
+        });
         if (last != null) {
             job.generation.deliver(last);
         }
@@ -339,12 +360,14 @@ public final class Scheduler implements AutoCloseable {
         final GenerationRequest request;
         final Generation generation;
         final long tokens;
+        final SchedulerListener.RequestObserver observer;
         final List<ChoiceState> choices = new ArrayList<>();
 
-        Job(GenerationRequest request, Generation generation, long tokens) {
+        Job(GenerationRequest request, Generation generation, long tokens, SchedulerListener.RequestObserver observer) {
             this.request = request;
             this.generation = generation;
             this.tokens = tokens;
+            this.observer = observer;
         }
     }
 

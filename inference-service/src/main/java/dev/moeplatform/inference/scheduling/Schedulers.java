@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
 /** One {@link Scheduler} per natively served model, started with the service and stopped before the models close. */
@@ -15,10 +16,12 @@ public class Schedulers implements DisposableBean {
 
     private final Map<String, Scheduler> byModel = new LinkedHashMap<>();
 
-    public Schedulers(ModelCatalog catalog, NativeModels models, SchedulerProperties limits) {
+    public Schedulers(ModelCatalog catalog, NativeModels models, SchedulerProperties limits,
+            ObjectProvider<SchedulerListener> listener) {
+        SchedulerListener observer = listener.getIfAvailable(() -> SchedulerListener.NONE);
         for (ServedModel served : catalog.all()) {
             models.get(served.id()).ifPresent(model ->
-                    byModel.put(served.id(), new Scheduler(served.id(), model, limits)));
+                    byModel.put(served.id(), new Scheduler(served.id(), model, limits, observer)));
         }
     }
 
