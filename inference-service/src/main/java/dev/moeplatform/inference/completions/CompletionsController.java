@@ -3,16 +3,12 @@ package dev.moeplatform.inference.completions;
 import dev.moeplatform.engine.Model;
 import dev.moeplatform.engine.SamplingParams;
 import dev.moeplatform.engine.tokenizer.ChatMessage;
-import dev.moeplatform.engine.tokenizer.ChatTemplate;
-import dev.moeplatform.inference.scheduling.Generation;
-import dev.moeplatform.inference.scheduling.GenerationRequest;
 import dev.moeplatform.web.errors.ApiError;
 import dev.moeplatform.web.errors.ApiException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -39,11 +35,14 @@ public class CompletionsController {
     private static final int DEFAULT_COMPLETION_MAX_TOKENS = 16; // OpenAI's default for /v1/completions
 
     private final NativeTarget.Resolver targets;
+    private final CompletionService completions;
     private final JsonMapper json;
     private final Clock clock;
 
-    public CompletionsController(NativeTarget.Resolver targets, JsonMapper json, Clock clock) {
+    public CompletionsController(NativeTarget.Resolver targets, CompletionService completions, JsonMapper json,
+            Clock clock) {
         this.targets = targets;
+        this.completions = completions;
         this.json = json;
         this.clock = clock;
     }
@@ -68,22 +67,9 @@ public class CompletionsController {
                 : fields.integer("max_tokens", 1, Integer.MAX_VALUE).isPresent()
                         ? Integer.valueOf(fields.integer("max_tokens", 1, Integer.MAX_VALUE).getAsInt()) : null;
 
-        int[] prompt = chatPrompt(model, messages);
-        int context = target.served().contextLength();
-        if (maxTokens == null && prompt.length >= context) {
-            throw contextExceeded("messages", "This model's maximum context length is " + context + " tokens. "
-                    + "However, your messages resulted in " + prompt.length + " tokens. Please reduce the length "
-                    + "of the messages.");
-        }
-        int completion = maxTokens != null ? maxTokens : context - prompt.length;
-        if (prompt.length + completion > context) {
-            throw contextExceeded("messages", "This model's maximum context length is " + context + " tokens. "
-                    + "However, you requested " + (prompt.length + completion) + " tokens (" + prompt.length
-                    + " in the messages, " + completion + " in the completion). Please reduce the length of the "
-                    + "messages or completion.");
-        }
-        return run(target, List.of(prompt), sampling, completion, logprobs ? topLogprobs : 0, logprobs,
-                new ChatFormat(json, logprobs), timeoutMillis);
+        CompletionService.ChatPrompt prompt = completions.chatPrompt(target, messages, maxTokens);
+        return run(target, List.of(prompt.tokens()), sampling, prompt.maxTokens(), logprobs ? topLogprobs : 0,
+                logprobs, new ChatFormat(json, logprobs), timeoutMillis);
     }
 
     @PostMapping("/v1/completions")
@@ -109,7 +95,7 @@ public class CompletionsController {
         int context = target.served().contextLength();
         for (int[] prompt : prompts) {
             if (prompt.length + maxTokens > context) {
-                throw contextExceeded("prompt", "This model's maximum context length is " + context + " tokens, "
+                throw CompletionService.contextExceeded("prompt", "This model's maximum context length is " + context + " tokens, "
                         + "however you requested " + (prompt.length + maxTokens) + " tokens (" + prompt.length
                         + " in your prompt; " + maxTokens + " for the completion). Please reduce your prompt; or "
                         + "completion length.");
@@ -128,20 +114,13 @@ public class CompletionsController {
         } catch (IllegalArgumentException e) {
             throw RequestFields.invalid(null, e.getMessage()); // the fields were checked; this is a backstop
         }
-        List<GenerationRequest.Choice> choices = new ArrayList<>();
-        for (int[] prompt : prompts) {
-            for (SamplingParams params : perChoice) {
-                choices.add(new GenerationRequest.Choice(prompt, params));
-            }
-        }
-        Generation generation = target.scheduler().submit(new GenerationRequest(sampling.tenant(), choices,
-                SamplingFields.timeout(timeoutMillis)));
-        int promptTokens = prompts.stream().mapToInt(p -> p.length).sum();
+        CompletionService.Submission submission = completions.submit(target, prompts, perChoice, sampling.tenant(),
+                SamplingFields.timeout(timeoutMillis));
         Responder responder = new Responder(json, format, target.model().tokenizer(), new Responder.Envelope(
-                format.idPrefix() + newId(), clock.instant().getEpochSecond(), target.served().id(), promptTokens,
-                choices.size(), logprobs));
-        return sampling.stream() ? responder.streamed(generation, sampling.includeUsage())
-                : responder.whole(generation);
+                format.idPrefix() + newId(), clock.instant().getEpochSecond(), target.served().id(),
+                submission.promptTokens(), submission.choices(), logprobs));
+        return sampling.stream() ? responder.streamed(submission.generation(), sampling.includeUsage())
+                : responder.whole(submission.generation());
     }
 
     // ---- chat ----------------------------------------------------------------------------------------------------
@@ -240,25 +219,6 @@ public class CompletionsController {
         }
     }
 
-    private static int[] chatPrompt(Model model, List<ChatMessage> messages) {
-        ChatTemplate template = model.chatTemplate().orElseThrow(() -> RequestFields.invalid("model",
-                "This model has no chat template; use /v1/completions with a prompt instead."));
-        String text;
-        try {
-            text = template.render(messages, true);
-        } catch (IllegalArgumentException e) {
-            throw RequestFields.invalid("messages", "The model's chat template does not accept these messages: "
-                    + e.getMessage());
-        }
-        int[] tokens = model.tokenizer().encode(text, true, true);
-        int bos = model.tokenizer().bosId();
-        // Templates often write the BOS token themselves; the tokenizer may add one too.
-        if (tokens.length > 1 && bos >= 0 && tokens[0] == bos && tokens[1] == bos) {
-            tokens = Arrays.copyOfRange(tokens, 1, tokens.length);
-        }
-        return tokens;
-    }
-
     // ---- completions -----------------------------------------------------------------------------------------
 
     /** {@code prompt}: a string, an array of strings, an array of token ids, or an array of such arrays. */
@@ -307,10 +267,6 @@ public class CompletionsController {
     }
 
     // ---- shared ----------------------------------------------------------------------------------------------
-
-    private static ApiException contextExceeded(String param, String message) {
-        return new ApiException(new ApiError(400, message, param, "context_length_exceeded"));
-    }
 
     private static String newId() {
         byte[] bytes = new byte[12];

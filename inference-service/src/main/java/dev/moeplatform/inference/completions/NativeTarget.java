@@ -11,7 +11,7 @@ import dev.moeplatform.web.errors.ApiException;
 import org.springframework.stereotype.Component;
 
 /** Where a request for a model goes: today the native engine's scheduler, or a clear 503 for vLLM-only models. */
-record NativeTarget(ServedModel served, Model model, Scheduler scheduler) {
+public record NativeTarget(ServedModel served, Model model, Scheduler scheduler) {
 
     static final String BACKEND_HEADER = "x-platform-backend";
 
