@@ -4,8 +4,12 @@ import dev.moeplatform.engine.Model;
 import dev.moeplatform.engine.SamplingParams;
 import dev.moeplatform.engine.tokenizer.ChatMessage;
 import dev.moeplatform.engine.tokenizer.ChatTemplate;
+import dev.moeplatform.inference.models.ServedModel;
 import dev.moeplatform.inference.scheduling.Generation;
+import dev.moeplatform.inference.scheduling.GenerationEvent;
 import dev.moeplatform.inference.scheduling.GenerationRequest;
+import dev.moeplatform.inference.vllm.BackendRouter;
+import dev.moeplatform.inference.vllm.VllmEndpoint;
 import dev.moeplatform.web.errors.ApiError;
 import dev.moeplatform.web.errors.ApiException;
 import io.swagger.v3.oas.annotations.Operation;
@@ -28,7 +32,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * OpenAI's {@code POST /v1/chat/completions} and {@code POST /v1/completions}, field for field, over the native
- * engine's scheduler. The body is read as a JSON tree so that every wrong type or value is answered with a 400
+ * engine's scheduler, or forwarded to vLLM where {@link BackendRouter} picks that backend. The body is read as a JSON tree so that every wrong type or value is answered with a 400
  * naming the field, as OpenAI does, and unknown fields are ignored.
  */
 @RestController
@@ -39,11 +43,13 @@ public class CompletionsController {
     private static final int DEFAULT_COMPLETION_MAX_TOKENS = 16; // OpenAI's default for /v1/completions
 
     private final NativeTarget.Resolver targets;
+    private final BackendRouter router;
     private final JsonMapper json;
     private final Clock clock;
 
-    public CompletionsController(NativeTarget.Resolver targets, JsonMapper json, Clock clock) {
+    public CompletionsController(NativeTarget.Resolver targets, BackendRouter router, JsonMapper json, Clock clock) {
         this.targets = targets;
+        this.router = router;
         this.json = json;
         this.clock = clock;
     }
@@ -53,7 +59,13 @@ public class CompletionsController {
     public ResponseEntity<StreamingResponseBody> chat(@RequestBody JsonNode body,
             @RequestHeader(name = TIMEOUT_HEADER, required = false) Long timeoutMillis) {
         RequestFields fields = RequestFields.of(body);
-        NativeTarget target = targets.resolve(fields.requiredString("model"));
+        ServedModel served = targets.served(fields.requiredString("model"));
+        return router.route(served, VllmEndpoint.CHAT, body, targets.find(served).<BackendRouter.NativeCall>map(
+                target -> fallbackFollows -> nativeChat(fields, target, timeoutMillis, fallbackFollows)).orElse(null));
+    }
+
+    private ResponseEntity<StreamingResponseBody> nativeChat(RequestFields fields, NativeTarget target,
+            Long timeoutMillis, boolean fallbackFollows) {
         Model model = target.model();
         List<ChatMessage> messages = messages(fields);
         rejectUnsupportedChatFields(fields);
@@ -83,7 +95,7 @@ public class CompletionsController {
                     + "messages or completion.");
         }
         return run(target, List.of(prompt), sampling, completion, logprobs ? topLogprobs : 0, logprobs,
-                new ChatFormat(json, logprobs), timeoutMillis);
+                new ChatFormat(json, logprobs), timeoutMillis, fallbackFollows);
     }
 
     @PostMapping("/v1/completions")
@@ -91,7 +103,14 @@ public class CompletionsController {
     public ResponseEntity<StreamingResponseBody> completion(@RequestBody JsonNode body,
             @RequestHeader(name = TIMEOUT_HEADER, required = false) Long timeoutMillis) {
         RequestFields fields = RequestFields.of(body);
-        NativeTarget target = targets.resolve(fields.requiredString("model"));
+        ServedModel served = targets.served(fields.requiredString("model"));
+        return router.route(served, VllmEndpoint.COMPLETIONS, body, targets.find(served).<BackendRouter.NativeCall>map(
+                target -> fallbackFollows -> nativeCompletion(fields, target, timeoutMillis, fallbackFollows))
+                .orElse(null));
+    }
+
+    private ResponseEntity<StreamingResponseBody> nativeCompletion(RequestFields fields, NativeTarget target,
+            Long timeoutMillis, boolean fallbackFollows) {
         Model model = target.model();
         List<int[]> prompts = prompts(fields, model);
         if (fields.bool("echo", false)) {
@@ -116,12 +135,13 @@ public class CompletionsController {
             }
         }
         return run(target, prompts, sampling, maxTokens, logprobs.orElse(0), logprobs.isPresent(),
-                new TextFormat(json, logprobs.isPresent(), prompts.size() * sampling.n()), timeoutMillis);
+                new TextFormat(json, logprobs.isPresent(), prompts.size() * sampling.n()), timeoutMillis,
+                fallbackFollows);
     }
 
     private ResponseEntity<StreamingResponseBody> run(NativeTarget target, List<int[]> prompts,
             SamplingFields sampling, int maxTokens, int topLogprobs, boolean logprobs, OutputFormat format,
-            Long timeoutMillis) {
+            Long timeoutMillis, boolean fallbackFollows) {
         List<SamplingParams> perChoice;
         try {
             perChoice = sampling.perChoice(maxTokens, topLogprobs);
@@ -136,12 +156,31 @@ public class CompletionsController {
         }
         Generation generation = target.scheduler().submit(new GenerationRequest(sampling.tenant(), choices,
                 SamplingFields.timeout(timeoutMillis)));
+        if (fallbackFollows && sampling.stream()) {
+            throwIfFailedBeforeFirstToken(generation); // a whole answer throws its failure anyway
+        }
         int promptTokens = prompts.stream().mapToInt(p -> p.length).sum();
         Responder responder = new Responder(json, format, target.model().tokenizer(), new Responder.Envelope(
                 format.idPrefix() + newId(), clock.instant().getEpochSecond(), target.served().id(), promptTokens,
                 choices.size(), logprobs));
         return sampling.stream() ? responder.streamed(generation, sampling.includeUsage())
                 : responder.whole(generation);
+    }
+
+    /**
+     * A stream is held until its first event: if that is a failure, it is thrown while nothing has been sent, so
+     * the router can hand the request to the next backend.
+     */
+    private static void throwIfFailedBeforeFirstToken(Generation generation) {
+        try {
+            if (generation.peek(generation.remaining().plusSeconds(30)) instanceof GenerationEvent.Failed failed) {
+                throw new ApiException(failed.error());
+            }
+        } catch (InterruptedException e) {
+            generation.cancel();
+            Thread.currentThread().interrupt();
+            throw new ApiException(new ApiError(503, "The server is shutting down.", null, "backend_unavailable"));
+        }
     }
 
     // ---- chat ----------------------------------------------------------------------------------------------------
