@@ -1,8 +1,10 @@
 package dev.moeplatform.inference.vllm;
 
 import dev.moeplatform.contracts.errors.OpenAiError;
+import dev.moeplatform.inference.models.ModelCatalogProperties;
 import dev.moeplatform.web.errors.ApiError;
 import dev.moeplatform.web.errors.ApiException;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,6 +29,8 @@ import org.springframework.http.CacheControl;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Component;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.ServletRequestAttributes;
 import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -54,16 +58,15 @@ public class VllmClient implements DisposableBean {
     private static final int MAX_QUOTED_MESSAGE = 500;
 
     private final VllmProperties properties;
-    private final Map<String, VllmModelProperties.Entry> models = new HashMap<>();
+    private final Map<String, ModelCatalogProperties.Model> models = new HashMap<>();
     private final JsonMapper json;
     private final VllmUsage usage;
     private final HttpClient http;
     private final ScheduledThreadPoolExecutor alarms;
 
-    public VllmClient(VllmProperties properties, VllmModelProperties modelProperties, JsonMapper json,
-            VllmUsage usage) {
+    public VllmClient(VllmProperties properties, ModelCatalogProperties catalog, JsonMapper json, VllmUsage usage) {
         this.properties = properties;
-        modelProperties.models().forEach(entry -> models.putIfAbsent(entry.id(), entry));
+        catalog.models().forEach(model -> models.putIfAbsent(model.id(), model));
         this.json = json;
         this.usage = usage;
         this.http = HttpClient.newBuilder()
@@ -78,7 +81,7 @@ public class VllmClient implements DisposableBean {
 
     /** Where vLLM serves this model; empty when no vLLM server is configured for it. */
     Optional<VllmTarget> target(String modelId) {
-        VllmModelProperties.Entry entry = models.get(modelId);
+        ModelCatalogProperties.Model entry = models.get(modelId);
         URI baseUrl = entry != null && entry.vllmBaseUrl() != null ? entry.vllmBaseUrl() : properties.baseUrl();
         if (baseUrl == null) {
             return Optional.empty();
@@ -229,9 +232,13 @@ public class VllmClient implements DisposableBean {
             closeQuietly(events);
             throw e;
         }
+        // Spring Framework 7 hands a StreamingResponseBody a stream whose flush() does nothing (it flushes once, at
+        // the end), which would hold vLLM's chunks in the container's buffer: write to the servlet's own stream.
+        HttpServletResponse servlet = RequestContextHolder.getRequestAttributes() instanceof ServletRequestAttributes
+                attributes ? attributes.getResponse() : null;
         StreamingResponseBody body = out -> {
             try (events) {
-                pump(target, events, first, clientWantsUsage, out);
+                pump(target, events, first, clientWantsUsage, servlet != null ? servlet.getOutputStream() : out);
             } catch (IOException clientGone) {
                 // Closing the upstream stream (above) cancels the exchange; vLLM aborts the request.
             }

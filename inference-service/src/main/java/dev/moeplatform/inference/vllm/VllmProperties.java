@@ -11,7 +11,7 @@ import org.springframework.validation.annotation.Validated;
 /**
  * The vLLM server that models with the {@code vllm} backend are forwarded to ({@code platform.inference.vllm.*}).
  * Per model, {@code platform.inference.models[n].vllm-model} and {@code .vllm-base-url} override the served name
- * and the server (see {@link VllmModelProperties}).
+ * and the server.
  *
  * @param baseUrl vLLM's OpenAI-compatible root, e.g. {@code http://vllm:8000/v1}; null: no default server, so a
  *     model without its own {@code vllm-base-url} has no usable vLLM backend (503 {@code backend_unavailable})
