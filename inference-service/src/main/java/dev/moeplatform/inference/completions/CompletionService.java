@@ -7,6 +7,7 @@ import dev.moeplatform.engine.tokenizer.ChatTemplate;
 import dev.moeplatform.inference.scheduling.Generation;
 import dev.moeplatform.inference.scheduling.GenerationRequest;
 import dev.moeplatform.web.errors.ApiError;
+import dev.moeplatform.inference.models.ServedModel;
 import dev.moeplatform.web.errors.ApiException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,9 +30,11 @@ public class CompletionService {
         this.targets = targets;
     }
 
-    /** @throws ApiException 404 for an unknown model, 503 for one no available backend computes */
+    /** @throws ApiException 404 for an unknown model, 503 for one the native engine does not compute */
     public NativeTarget target(String modelId) {
-        return targets.resolve(modelId);
+        ServedModel served = targets.served(modelId);
+        return targets.find(served).orElseThrow(() -> new ApiException(new ApiError(503, "The model '" + modelId
+                + "' is not computed by the native engine in this service.", "model", "backend_unavailable")));
     }
 
     /**

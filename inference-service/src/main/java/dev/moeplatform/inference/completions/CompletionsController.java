@@ -3,6 +3,11 @@ package dev.moeplatform.inference.completions;
 import dev.moeplatform.engine.Model;
 import dev.moeplatform.engine.SamplingParams;
 import dev.moeplatform.engine.tokenizer.ChatMessage;
+import dev.moeplatform.inference.models.ServedModel;
+import dev.moeplatform.inference.scheduling.Generation;
+import dev.moeplatform.inference.scheduling.GenerationEvent;
+import dev.moeplatform.inference.vllm.BackendRouter;
+import dev.moeplatform.inference.vllm.VllmEndpoint;
 import dev.moeplatform.web.errors.ApiError;
 import dev.moeplatform.web.errors.ApiException;
 import io.swagger.v3.oas.annotations.Operation;
@@ -24,7 +29,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * OpenAI's {@code POST /v1/chat/completions} and {@code POST /v1/completions}, field for field, over the native
- * engine's scheduler. The body is read as a JSON tree so that every wrong type or value is answered with a 400
+ * engine's scheduler, or forwarded to vLLM where {@link BackendRouter} picks that backend. The body is read as a JSON tree so that every wrong type or value is answered with a 400
  * naming the field, as OpenAI does, and unknown fields are ignored.
  */
 @RestController
@@ -36,13 +41,15 @@ public class CompletionsController {
 
     private final NativeTarget.Resolver targets;
     private final CompletionService completions;
+    private final BackendRouter router;
     private final JsonMapper json;
     private final Clock clock;
 
-    public CompletionsController(NativeTarget.Resolver targets, CompletionService completions, JsonMapper json,
-            Clock clock) {
+    public CompletionsController(NativeTarget.Resolver targets, CompletionService completions, BackendRouter router,
+            JsonMapper json, Clock clock) {
         this.targets = targets;
         this.completions = completions;
+        this.router = router;
         this.json = json;
         this.clock = clock;
     }
@@ -52,7 +59,13 @@ public class CompletionsController {
     public ResponseEntity<StreamingResponseBody> chat(@RequestBody JsonNode body,
             @RequestHeader(name = TIMEOUT_HEADER, required = false) Long timeoutMillis) {
         RequestFields fields = RequestFields.of(body);
-        NativeTarget target = targets.resolve(fields.requiredString("model"));
+        ServedModel served = targets.served(fields.requiredString("model"));
+        return router.route(served, VllmEndpoint.CHAT, body, targets.find(served).<BackendRouter.NativeCall>map(
+                target -> fallbackFollows -> nativeChat(fields, target, timeoutMillis, fallbackFollows)).orElse(null));
+    }
+
+    private ResponseEntity<StreamingResponseBody> nativeChat(RequestFields fields, NativeTarget target,
+            Long timeoutMillis, boolean fallbackFollows) {
         Model model = target.model();
         List<ChatMessage> messages = messages(fields);
         rejectUnsupportedChatFields(fields);
@@ -69,7 +82,7 @@ public class CompletionsController {
 
         CompletionService.ChatPrompt prompt = completions.chatPrompt(target, messages, maxTokens);
         return run(target, List.of(prompt.tokens()), sampling, prompt.maxTokens(), logprobs ? topLogprobs : 0,
-                logprobs, new ChatFormat(json, logprobs), timeoutMillis);
+                logprobs, new ChatFormat(json, logprobs), timeoutMillis, fallbackFollows);
     }
 
     @PostMapping("/v1/completions")
@@ -77,7 +90,14 @@ public class CompletionsController {
     public ResponseEntity<StreamingResponseBody> completion(@RequestBody JsonNode body,
             @RequestHeader(name = TIMEOUT_HEADER, required = false) Long timeoutMillis) {
         RequestFields fields = RequestFields.of(body);
-        NativeTarget target = targets.resolve(fields.requiredString("model"));
+        ServedModel served = targets.served(fields.requiredString("model"));
+        return router.route(served, VllmEndpoint.COMPLETIONS, body, targets.find(served).<BackendRouter.NativeCall>map(
+                target -> fallbackFollows -> nativeCompletion(fields, target, timeoutMillis, fallbackFollows))
+                .orElse(null));
+    }
+
+    private ResponseEntity<StreamingResponseBody> nativeCompletion(RequestFields fields, NativeTarget target,
+            Long timeoutMillis, boolean fallbackFollows) {
         Model model = target.model();
         List<int[]> prompts = prompts(fields, model);
         if (fields.bool("echo", false)) {
@@ -102,12 +122,13 @@ public class CompletionsController {
             }
         }
         return run(target, prompts, sampling, maxTokens, logprobs.orElse(0), logprobs.isPresent(),
-                new TextFormat(json, logprobs.isPresent(), prompts.size() * sampling.n()), timeoutMillis);
+                new TextFormat(json, logprobs.isPresent(), prompts.size() * sampling.n()), timeoutMillis,
+                fallbackFollows);
     }
 
     private ResponseEntity<StreamingResponseBody> run(NativeTarget target, List<int[]> prompts,
             SamplingFields sampling, int maxTokens, int topLogprobs, boolean logprobs, OutputFormat format,
-            Long timeoutMillis) {
+            Long timeoutMillis, boolean fallbackFollows) {
         List<SamplingParams> perChoice;
         try {
             perChoice = sampling.perChoice(maxTokens, topLogprobs);
@@ -116,11 +137,30 @@ public class CompletionsController {
         }
         CompletionService.Submission submission = completions.submit(target, prompts, perChoice, sampling.tenant(),
                 SamplingFields.timeout(timeoutMillis));
+        if (fallbackFollows && sampling.stream()) {
+            throwIfFailedBeforeFirstToken(submission.generation()); // a whole answer throws its failure anyway
+        }
         Responder responder = new Responder(json, format, target.model().tokenizer(), new Responder.Envelope(
                 format.idPrefix() + newId(), clock.instant().getEpochSecond(), target.served().id(),
                 submission.promptTokens(), submission.choices(), logprobs));
         return sampling.stream() ? responder.streamed(submission.generation(), sampling.includeUsage())
                 : responder.whole(submission.generation());
+    }
+
+    /**
+     * A stream is held until its first event: if that is a failure, it is thrown while nothing has been sent, so
+     * the router can hand the request to the next backend.
+     */
+    private static void throwIfFailedBeforeFirstToken(Generation generation) {
+        try {
+            if (generation.peek(generation.remaining().plusSeconds(30)) instanceof GenerationEvent.Failed failed) {
+                throw new ApiException(failed.error());
+            }
+        } catch (InterruptedException e) {
+            generation.cancel();
+            Thread.currentThread().interrupt();
+            throw new ApiException(new ApiError(503, "The server is shutting down.", null, "backend_unavailable"));
+        }
     }
 
     // ---- chat ----------------------------------------------------------------------------------------------------

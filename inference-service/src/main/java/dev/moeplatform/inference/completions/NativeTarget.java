@@ -6,11 +6,11 @@ import dev.moeplatform.inference.models.NativeModels;
 import dev.moeplatform.inference.models.ServedModel;
 import dev.moeplatform.inference.scheduling.Scheduler;
 import dev.moeplatform.inference.scheduling.Schedulers;
-import dev.moeplatform.web.errors.ApiError;
 import dev.moeplatform.web.errors.ApiException;
+import java.util.Optional;
 import org.springframework.stereotype.Component;
 
-/** Where a request for a model goes: today the native engine's scheduler, or a clear 503 for vLLM-only models. */
+/** A request's native backend: the engine's scheduler of a natively loaded model (the router picks the backend). */
 public record NativeTarget(ServedModel served, Model model, Scheduler scheduler) {
 
     static final String BACKEND_HEADER = "x-platform-backend";
@@ -28,17 +28,17 @@ public record NativeTarget(ServedModel served, Model model, Scheduler scheduler)
             this.schedulers = schedulers;
         }
 
-        /** @throws ApiException 404 for an unknown model, 503 for one no available backend computes */
-        NativeTarget resolve(String modelId) {
-            ServedModel served = catalog.require(modelId);
-            Scheduler scheduler = schedulers.forModel(modelId).orElse(null);
-            Model model = models.get(modelId).orElse(null);
-            if (scheduler == null || model == null) {
-                throw new ApiException(new ApiError(503, "The model '" + modelId + "' is configured for the "
-                        + served.listedBackend().wireName() + " backend, which this release cannot reach yet "
-                        + "(only the native engine serves requests for now).", "model", "backend_unavailable"));
-            }
-            return new NativeTarget(served, model, scheduler);
+        /** @throws ApiException 404 for an unknown model */
+        ServedModel served(String modelId) {
+            return catalog.require(modelId);
+        }
+
+        /** The native engine's scheduler for the model; empty when the model is not loaded natively. */
+        Optional<NativeTarget> find(ServedModel served) {
+            Scheduler scheduler = schedulers.forModel(served.id()).orElse(null);
+            Model model = models.get(served.id()).orElse(null);
+            return scheduler == null || model == null ? Optional.empty()
+                    : Optional.of(new NativeTarget(served, model, scheduler));
         }
     }
 }

@@ -107,7 +107,7 @@ final class Responder {
 
     /** Streams the generation as server-sent events. */
     ResponseEntity<StreamingResponseBody> streamed(Generation generation, boolean includeUsage) {
-        StreamingResponseBody body = out -> {
+        StreamingResponseBody body = FlushingStreams.body(out -> {
             try {
                 stream(generation, includeUsage, out);
             } catch (IOException clientGone) {
@@ -116,7 +116,7 @@ final class Responder {
                 generation.cancel();
                 Thread.currentThread().interrupt();
             }
-        };
+        });
         return ResponseEntity.ok()
                 .contentType(MediaType.TEXT_EVENT_STREAM)
                 .cacheControl(CacheControl.noCache())

@@ -4,6 +4,7 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.Positive;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -26,12 +27,17 @@ public record ModelCatalogProperties(@DefaultValue List<@Valid Model> models) {
      * @param gguf the GGUF file the native engine loads; may be left out only for the bundled model's id
      * @param contextLength the most tokens (prompt plus completion) one request may use; null: the model's own
      * @param ownedBy the organisation shown in {@code owned_by}
+     * @param vllmModel for the {@code vllm} backend: the name vLLM serves the model under; null: the same as id
+     * @param vllmBaseUrl for the {@code vllm} backend: this model's own vLLM server; null:
+     *     {@code platform.inference.vllm.base-url}
      */
     public record Model(
             @NotBlank String id,
             @NotEmpty List<Backend> backends,
             Path gguf,
             @Positive Integer contextLength,
-            @DefaultValue("self-hosted") String ownedBy) {
+            @DefaultValue("self-hosted") String ownedBy,
+            String vllmModel,
+            URI vllmBaseUrl) {
     }
 }

@@ -48,7 +48,7 @@ public class NativeModels implements DisposableBean {
             return catalog.models();
         }
         return List.of(new ModelCatalogProperties.Model(BundledModels.DEFAULT_ID, List.of(Backend.NATIVE), null, null,
-                "self-hosted"));
+                "self-hosted", null, null));
     }
 
     public Optional<Model> get(String id) {

@@ -1,8 +1,8 @@
 package dev.moeplatform.inference.scheduling;
 
 import java.time.Duration;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.BlockingDeque;
+import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Generation {
 
-    private final BlockingQueue<GenerationEvent> events = new LinkedBlockingQueue<>();
+    private final BlockingDeque<GenerationEvent> events = new LinkedBlockingDeque<>();
     private final Runnable wakeScheduler;
     private final Duration timeout;
     private final long deadlineNanos;
@@ -26,6 +26,19 @@ public final class Generation {
     /** The next event, or null if none came within {@code wait}. */
     public GenerationEvent next(Duration wait) throws InterruptedException {
         return events.poll(wait.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * The next event without taking it (the following {@link #next} returns it), or null if none came within
+     * {@code wait}: lets a caller see whether a request failed before its first token. Only the single reader of
+     * this generation may call it.
+     */
+    public GenerationEvent peek(Duration wait) throws InterruptedException {
+        GenerationEvent event = events.pollFirst(wait.toNanos(), TimeUnit.NANOSECONDS);
+        if (event != null) {
+            events.addFirst(event);
+        }
+        return event;
     }
 
     /** The caller is gone (client disconnected): the scheduler drops the request before its next step. */
