@@ -54,6 +54,13 @@ public class InferenceMetrics implements SchedulerListener {
         return new RequestTimer(meters(model, backend), promptTokens, System.nanoTime());
     }
 
+    /** Tokens another backend reported for one finished request (its {@code usage}), into the same token meters. */
+    public void usage(String model, String backend, long promptTokens, long completionTokens) {
+        ModelMeters m = meters(model, backend);
+        m.promptTokens.increment(promptTokens);
+        m.generationTokens.increment(completionTokens);
+    }
+
     /** Counts a request another backend refused at once (over its limits). */
     public void rejected(String model, String backend) {
         meters(model, backend).ended(Outcome.REJECTED);

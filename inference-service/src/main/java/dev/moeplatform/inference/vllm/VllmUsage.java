@@ -1,5 +1,6 @@
 package dev.moeplatform.inference.vllm;
 
+import dev.moeplatform.inference.metrics.InferenceMetrics;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -7,11 +8,17 @@ import org.springframework.stereotype.Component;
 
 /**
  * Tokens vLLM reported per model ({@code usage} of whole responses, the usage chunk of streams; vLLM is always asked
- * for it, even when the client did not ask and the chunk is dropped from its stream): counters for meters and
- * billing to read.
+ * for it, even when the client did not ask and the chunk is dropped from its stream): in-process totals, and the
+ * {@code platform.inference.tokens} meter with {@code backend=vllm}.
  */
 @Component
 public class VllmUsage {
+
+    private final InferenceMetrics metrics;
+
+    public VllmUsage(InferenceMetrics metrics) {
+        this.metrics = metrics;
+    }
 
     /** Totals of one model. */
     public record Totals(long responses, long promptTokens, long completionTokens) {
@@ -25,6 +32,7 @@ public class VllmUsage {
         adders[0].increment();
         adders[1].add(promptTokens);
         adders[2].add(completionTokens);
+        metrics.usage(model, "vllm", promptTokens, completionTokens);
     }
 
     public Totals totals(String model) {

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.BeforeEach;
+import dev.moeplatform.testing.Http;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
@@ -43,6 +44,7 @@ class VllmBackendTest extends VllmServingTest {
 
     @Test
     void chatCompletionThroughTheSdk() {
+        double before = generationTokensMetered();
         ChatCompletion completion = client.chat().completions().create(chat().build());
 
         assertThat(completion.id()).isEqualTo("chatcmpl-7f3c2a9e41d84b0c9a1e6d5f2b8c4e07"); // vLLM's id
@@ -55,6 +57,15 @@ class VllmBackendTest extends VllmServingTest {
         JsonNode sent = STUB.lastRequest();
         assertThat(sent.get("model").asString()).isEqualTo(VllmStub.SERVED);
         assertThat(sent.get("max_completion_tokens").asInt()).isEqualTo(20);
+        assertThat(generationTokensMetered() - before).as("metered with backend=vllm for billing").isEqualTo(10);
+    }
+
+    private double generationTokensMetered() {
+        String scrape = new Http("http://localhost:" + port).get("/actuator/prometheus").body();
+        return scrape.lines().filter(l -> l.startsWith("platform_inference_tokens_total{")
+                        && l.contains("backend=\"vllm\"") && l.contains("kind=\"generation\"")
+                        && l.contains("model=\"qwen-vllm\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     @Test
