@@ -36,6 +36,7 @@ public final class Model implements AutoCloseable {
     private final Tokenizer tokenizer;
     private long handle;
     private float[] logits = new float[0];
+    private byte[][] tokenBytes; // JSON mode's view of the vocabulary, built on first use
 
     private Model(long handle) {
         this.handle = handle;
@@ -177,6 +178,22 @@ public final class Model implements AutoCloseable {
             }
             return null;
         });
+    }
+
+    /** JSON mode for a new sequence (under the lock): the vocabulary's bytes are computed once per model. */
+    JsonConstraint jsonConstraint(SamplingParams params) {
+        if (tokenBytes == null) {
+            byte[][] table = new byte[info.vocabSize()][];
+            for (int id = 0; id < table.length; id++) {
+                table[id] = id < tokenizer.vocabSize() ? tokenizer.tokenBytes(id) : null;
+            }
+            tokenBytes = table;
+        }
+        Set<Integer> stops = new HashSet<>(params.stopTokenIds());
+        if (tokenizer.eosId() >= 0) {
+            stops.add(tokenizer.eosId());
+        }
+        return new JsonConstraint(tokenBytes, stops);
     }
 
     // ---- shared with Sequence ------------------------------------------------------------------------------

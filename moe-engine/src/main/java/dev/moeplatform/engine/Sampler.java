@@ -16,7 +16,10 @@ import java.util.SplittableRandom;
  */
 final class Sampler {
 
+    static final int CONSTRAINED_RETRIES = 8;
+
     private final SamplingParams params;
+    private final JsonConstraint constraint;
     private final SplittableRandom random;
     private final Map<Integer, Integer> generatedCounts = new HashMap<>();
     private final int[] recent;
@@ -24,7 +27,13 @@ final class Sampler {
     private int recentNext;
 
     Sampler(SamplingParams params) {
+        this(params, null);
+    }
+
+    /** @param constraint JSON mode's constraint, or null for free text */
+    Sampler(SamplingParams params, JsonConstraint constraint) {
         this.params = params;
+        this.constraint = constraint;
         this.random = params.seed() != null ? new SplittableRandom(params.seed()) : new SplittableRandom();
         this.recent = new int[params.penaltyLastN()];
     }
@@ -37,14 +46,57 @@ final class Sampler {
     }
 
     SampledToken sample(float[] allLogits, int offset, int vocab) {
+        return sample(allLogits, offset, vocab, JsonConstraint.UNLIMITED);
+    }
+
+    /** @param tokensLeftAfter how many tokens may still be generated after this one (JSON mode steers by it) */
+    SampledToken sample(float[] allLogits, int offset, int vocab, int tokensLeftAfter) {
         float[] logits = Arrays.copyOfRange(allLogits, offset, offset + vocab);
         applyBiasAndPenalties(logits);
         float[] logprobs = logSoftmax(logits);
-        int token = params.temperature() == 0 ? argmax(logits) : draw(logits);
+        int token = pick(logits);
+        if (constraint != null) {
+            token = constrain(logits, token, tokensLeftAfter);
+        }
         SampledToken sampled = new SampledToken(token, logprobs[token], top(logprobs, params.topLogprobs()));
         generatedCounts.merge(token, 1, Integer::sum);
         remember(token);
         return sampled;
+    }
+
+    private int pick(float[] logits) {
+        return params.temperature() == 0 ? argmax(logits) : draw(logits);
+    }
+
+    /** The token JSON mode lets through: the drawn one if allowed, else a draw from the allowed ones. */
+    private int constrain(float[] logits, int token, int tokensLeftAfter) {
+        float[] original = null;
+        for (int retry = 0; retry < CONSTRAINED_RETRIES && logits[token] != Float.NEGATIVE_INFINITY; retry++) {
+            if (constraint.allows(token, tokensLeftAfter, true)) {
+                constraint.accept(token);
+                return token;
+            }
+            if (original == null) {
+                original = logits.clone();
+            }
+            logits[token] = Float.NEGATIVE_INFINITY;
+            token = pick(logits);
+        }
+        float[] unmasked = original != null ? original : logits;
+        float[] masked = unmasked.clone();
+        if (constraint.mask(masked, tokensLeftAfter, true) == 0) {
+            // Cannot finish within the limit: keep the output valid and let the limit end it ("length").
+            masked = unmasked.clone();
+            if (constraint.mask(masked, tokensLeftAfter, false) == 0) {
+                return token; // no token continues the JSON at all (e.g. complete, and no stop token exists)
+            }
+        }
+        token = pick(masked);
+        if (!constraint.accept(token)) {
+            token = argmax(masked); // rounding in the draw landed on a masked token
+            constraint.accept(token);
+        }
+        return token;
     }
 
     private void applyBiasAndPenalties(float[] logits) {

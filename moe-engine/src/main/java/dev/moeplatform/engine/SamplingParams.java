@@ -23,6 +23,8 @@ import java.util.Set;
  * @param stopTokenIds tokens that end the output (not included in it); the model's end-of-sequence token always does
  * @param stopStrings texts that end the output (not included in it)
  * @param topLogprobs how many most-likely alternatives to report with each sampled token (0 = none)
+ * @param responseFormat {@link ResponseFormat#JSON_OBJECT}: only tokens that keep the output a valid JSON object
+ *     prefix are sampled, and a stop token only once the object is complete (see {@code JsonConstraint})
  */
 public record SamplingParams(
         float temperature,
@@ -38,7 +40,11 @@ public record SamplingParams(
         int maxTokens,
         Set<Integer> stopTokenIds,
         List<String> stopStrings,
-        int topLogprobs) {
+        int topLogprobs,
+        ResponseFormat responseFormat) {
+
+    /** What the output must be: free text, or (JSON mode) one JSON object. */
+    public enum ResponseFormat { TEXT, JSON_OBJECT }
 
     public SamplingParams {
         requireRange("temperature", temperature, 0, 100);
@@ -68,6 +74,15 @@ public record SamplingParams(
         if (stopStrings.stream().anyMatch(String::isEmpty)) {
             throw new IllegalArgumentException("stop strings must not be empty");
         }
+        responseFormat = responseFormat == null ? ResponseFormat.TEXT : responseFormat;
+    }
+
+    /** Free text output: the parameters as they were before JSON mode. */
+    public SamplingParams(float temperature, int topK, float topP, float minP, float repetitionPenalty,
+            int penaltyLastN, float presencePenalty, float frequencyPenalty, Map<Integer, Float> logitBias, Long seed,
+            int maxTokens, Set<Integer> stopTokenIds, List<String> stopStrings, int topLogprobs) {
+        this(temperature, topK, topP, minP, repetitionPenalty, penaltyLastN, presencePenalty, frequencyPenalty,
+                logitBias, seed, maxTokens, stopTokenIds, stopStrings, topLogprobs, ResponseFormat.TEXT);
     }
 
     /** Greedy decoding of up to {@code maxTokens} tokens. */
@@ -96,6 +111,7 @@ public record SamplingParams(
         private Set<Integer> stopTokenIds = Set.of();
         private List<String> stopStrings = List.of();
         private int topLogprobs;
+        private ResponseFormat responseFormat = ResponseFormat.TEXT;
 
         private Builder() {
         }
@@ -114,11 +130,12 @@ public record SamplingParams(
         public Builder stopTokenIds(Set<Integer> value) { stopTokenIds = value; return this; }
         public Builder stopStrings(List<String> value) { stopStrings = value; return this; }
         public Builder topLogprobs(int value) { topLogprobs = value; return this; }
+        public Builder responseFormat(ResponseFormat value) { responseFormat = value; return this; }
 
         public SamplingParams build() {
             return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, penaltyLastN,
                     presencePenalty, frequencyPenalty, logitBias, seed, maxTokens, stopTokenIds, stopStrings,
-                    topLogprobs);
+                    topLogprobs, responseFormat);
         }
     }
 

@@ -16,6 +16,8 @@ public final class Sequence implements AutoCloseable {
     private final Model model;
     private final int contextLength;
     private final Sampler sampler;
+    private final boolean constrained;
+    private final int maxTokens;
     private long handle;
     private int[] pending = new int[0];
     private SampledToken last;
@@ -25,7 +27,9 @@ public final class Sequence implements AutoCloseable {
         this.model = model;
         this.handle = handle;
         this.contextLength = contextLength;
-        this.sampler = new Sampler(params);
+        this.constrained = params.responseFormat() == SamplingParams.ResponseFormat.JSON_OBJECT;
+        this.sampler = new Sampler(params, constrained ? model.jsonConstraint(params) : null);
+        this.maxTokens = params.maxTokens();
     }
 
     /** Queues tokens (a prompt, or more input later in the conversation) for the next step. */
@@ -119,7 +123,13 @@ public final class Sequence implements AutoCloseable {
 
     void afterStep(float[] logits, int offset, int vocab) {
         pending = new int[0];
-        last = sampler.sample(logits, offset, vocab);
+        int tokensLeftAfter = JsonConstraint.UNLIMITED;
+        if (constrained) {
+            // After this token: what max_tokens leaves, and what the context leaves (each step feeds one token).
+            tokensLeftAfter = Math.max(0, Math.min(maxTokens - generated - 1,
+                    contextLength - NativeEngine.sequencePosition(handle)));
+        }
+        last = sampler.sample(logits, offset, vocab, tokensLeftAfter);
         generated++;
     }
 

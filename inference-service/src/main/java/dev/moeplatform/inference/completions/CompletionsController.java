@@ -68,8 +68,10 @@ public class CompletionsController {
             Long timeoutMillis, boolean fallbackFollows) {
         Model model = target.model();
         List<ChatMessage> messages = messages(fields);
+        SamplingParams.ResponseFormat responseFormat = ResponseFormats.read(fields);
         rejectUnsupportedChatFields(fields);
         SamplingFields sampling = SamplingFields.read(fields, model.info().vocabSize());
+        sampling.sampling().responseFormat(responseFormat);
         boolean logprobs = fields.bool("logprobs", false);
         int topLogprobs = fields.integer("top_logprobs", 0, 20).orElse(0);
         if (topLogprobs > 0 && !logprobs) {
@@ -241,17 +243,6 @@ public class CompletionsController {
     }
 
     private static void rejectUnsupportedChatFields(RequestFields fields) {
-        fields.node("response_format").ifPresent(format -> {
-            JsonNode type = format.isObject() ? format.get("type") : null;
-            if (type == null || !type.isString()) {
-                throw RequestFields.wrongType("response_format", "an object with a string 'type'");
-            }
-            if (!type.stringValue().equals("text")) {
-                throw RequestFields.unsupported("response_format", "response_format '" + type.stringValue()
-                        + "' is not supported yet: JSON mode and structured outputs are not available on this "
-                        + "platform so far. Use {\"type\": \"text\"}.");
-            }
-        });
         for (String field : List.of("tools", "functions")) {
             fields.node(field).filter(tools -> !(tools.isArray() && tools.isEmpty())).ifPresent(tools -> {
                 throw RequestFields.unsupported(field, "'" + field + "' (tool calling) is not supported yet.");

@@ -14,12 +14,15 @@ import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.completions.Completion;
 import com.openai.models.completions.CompletionCreateParams;
 import com.openai.models.models.Model;
+import com.openai.models.ResponseFormatJsonObject;
 import dev.moeplatform.inference.ServingTest;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** OpenAI's own Java SDK, pointed at this service, must work as it does against OpenAI. */
 @ServingTest
@@ -56,6 +59,29 @@ class OpenAiSdkTest {
         assertThat(completion.usage().orElseThrow().completionTokens()).isBetween(1L, 12L);
         assertThat(completion.usage().orElseThrow().totalTokens()).isEqualTo(
                 completion.usage().orElseThrow().promptTokens() + completion.usage().orElseThrow().completionTokens());
+    }
+
+    @Test
+    void jsonModeAnswersWithAJsonObject() {
+        JsonMapper json = JsonMapper.builder().build();
+        for (long seed : new long[] {1, 2, 3}) {
+            ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model(ServingTest.MODEL)
+                    .addUserMessage("Describe a cat as JSON.").maxCompletionTokens(64).seed(seed).temperature(1.0)
+                    .responseFormat(ResponseFormatJsonObject.builder().build()).build();
+
+            ChatCompletion.Choice choice = client.chat().completions().create(params).choices().getFirst();
+            String content = choice.message().content().orElseThrow();
+            JsonNode tree = json.readTree(content);
+            assertThat(tree.isObject()).as(content).isTrue();
+            assertThat(choice.finishReason().asString()).isEqualTo("stop");
+
+            StringBuilder streamed = new StringBuilder();
+            try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(params)) {
+                stream.stream().flatMap(c -> c.choices().stream())
+                        .forEach(c -> c.delta().content().ifPresent(streamed::append));
+            }
+            assertThat(streamed.toString()).as("streamed, same seed").isEqualTo(content);
+        }
     }
 
     @Test

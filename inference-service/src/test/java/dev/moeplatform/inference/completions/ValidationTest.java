@@ -66,14 +66,22 @@ class ValidationTest {
     }
 
     @Test
-    void jsonModeIsRefusedHonestly() {
-        JsonNode error = chatError("\"response_format\":{\"type\":\"json_object\"}", 400);
-
-        assertThat(error.get("param").asString()).isEqualTo("response_format");
-        assertThat(error.get("message").asString()).contains("JSON mode").contains("not supported yet");
-        assertThat(new TestClient(port).post("/v1/chat/completions", "{\"model\":\"" + ServingTest.MODEL + "\","
-                + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"max_tokens\":1,"
-                + "\"response_format\":{\"type\":\"text\"}}").statusCode()).isEqualTo(200);
+    void structuredOutputsAreRefusedHonestlyJsonModeAndTextAreAccepted() {
+        JsonNode schema = chatError("\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\","
+                + "\"schema\":{\"type\":\"object\"}}}", 400);
+        assertThat(schema.get("param").asString()).isEqualTo("response_format");
+        assertThat(schema.get("code").asString()).isEqualTo("unsupported_parameter");
+        assertThat(schema.get("message").asString()).contains("json_schema").contains("not supported yet")
+                .contains("json_object");
+        assertThat(chatError("\"response_format\":{\"type\":\"yaml\"}", 400).get("param").asString())
+                .isEqualTo("response_format");
+        assertThat(chatError("\"response_format\":\"json_object\"", 400).get("param").asString())
+                .isEqualTo("response_format");
+        for (String type : java.util.List.of("text", "json_object")) {
+            assertThat(new TestClient(port).post("/v1/chat/completions", "{\"model\":\"" + ServingTest.MODEL + "\","
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"max_tokens\":1,"
+                    + "\"response_format\":{\"type\":\"" + type + "\"}}").statusCode()).as(type).isEqualTo(200);
+        }
     }
 
     @Test

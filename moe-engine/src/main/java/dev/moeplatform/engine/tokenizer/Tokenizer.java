@@ -135,6 +135,14 @@ public abstract sealed class Tokenizer permits ByteLevelBpe, SentencePieceBpe {
         return vocabulary.tokens().get(checkId(id));
     }
 
+    /**
+     * The bytes token {@code id} adds to decoded text on its own (a byte token: one byte, possibly part of a
+     * character); empty for control and unused tokens.
+     */
+    public byte[] tokenBytes(int id) {
+        return piece(id, false).clone();
+    }
+
     public boolean isControl(int id) {
         return type(checkId(id)) == Vocabulary.TYPE_CONTROL;
     }
