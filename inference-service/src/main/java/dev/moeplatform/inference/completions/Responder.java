@@ -10,7 +10,6 @@ import dev.moeplatform.contracts.errors.OpenAiError;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.http.CacheControl;
@@ -32,7 +31,6 @@ final class Responder {
     private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
     // The scheduler ends every generation by its deadline; this only guards against waiting forever on a bug.
-    private static final Duration GRACE = Duration.ofSeconds(30);
 
     /** What every response of one request shares. */
     record Envelope(String id, long created, String model, int promptTokens, int choices, boolean logprobs) {
@@ -65,13 +63,9 @@ final class Responder {
         }
         try {
             while (true) {
-                GenerationEvent event = generation.next(generation.remaining().plus(GRACE));
+                GenerationEvent event = generation.awaitNext();
                 switch (event) {
-                    case null -> {
-                        generation.cancel();
-                        throw new ApiException(new ApiError(504, "The engine did not answer in time.", null,
-                                "request_timeout"));
-                    }
+                    case null -> throw new ApiException(Generation.NO_ANSWER);
                     case GenerationEvent.Token token -> {
                         texts[token.choice()].append(token.text());
                         if (envelope.logprobs() && countsAsOutput(token)) {
@@ -131,11 +125,10 @@ final class Responder {
         }
         out.flush();
         while (true) {
-            GenerationEvent event = generation.next(generation.remaining().plus(GRACE));
+            GenerationEvent event = generation.awaitNext();
             switch (event) {
                 case null -> {
-                    generation.cancel();
-                    writeError(out, new ApiError(504, "The engine did not answer in time.", null, "request_timeout"));
+                    writeError(out, Generation.NO_ANSWER);
                     return;
                 }
                 case GenerationEvent.Token token -> {

@@ -1,5 +1,6 @@
 package dev.moeplatform.inference.scheduling;
 
+import dev.moeplatform.web.errors.ApiError;
 import java.time.Duration;
 import java.util.concurrent.BlockingDeque;
 import java.util.concurrent.LinkedBlockingDeque;
@@ -24,6 +25,25 @@ public final class Generation {
     }
 
     /** The next event, or null if none came within {@code wait}. */
+    /** What a reader answers when {@link #awaitNext()} found no event: the engine did not answer in time. */
+    public static final ApiError NO_ANSWER = new ApiError(504, "The engine did not answer in time.", null,
+            "request_timeout");
+
+    /** How long past the request's own deadline a reader waits, since the engine thread ends it at the deadline. */
+    private static final Duration GRACE = Duration.ofSeconds(30);
+
+    /**
+     * The next event, waiting until the request's deadline plus a grace period; null when none came (the
+     * generation is then cancelled, and the reader reports {@link #NO_ANSWER}).
+     */
+    public GenerationEvent awaitNext() throws InterruptedException {
+        GenerationEvent event = next(remaining().plus(GRACE));
+        if (event == null) {
+            cancel();
+        }
+        return event;
+    }
+
     public GenerationEvent next(Duration wait) throws InterruptedException {
         return events.poll(wait.toNanos(), TimeUnit.NANOSECONDS);
     }

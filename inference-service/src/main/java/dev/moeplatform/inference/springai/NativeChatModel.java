@@ -8,7 +8,6 @@ import dev.moeplatform.inference.completions.NativeTarget;
 import dev.moeplatform.inference.scheduling.GenerationEvent;
 import dev.moeplatform.web.errors.ApiError;
 import dev.moeplatform.web.errors.ApiException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -46,7 +45,6 @@ import reactor.core.publisher.FluxSink;
 public class NativeChatModel implements ChatModel {
 
     /** The scheduler ends every generation by its deadline; this only guards against waiting forever on a bug. */
-    private static final Duration GRACE = Duration.ofSeconds(30);
 
     private final CompletionService completions;
     private final NativeChatOptions defaults;
@@ -76,13 +74,9 @@ public class NativeChatModel implements ChatModel {
         var generation = request.submission().generation();
         try {
             while (true) {
-                GenerationEvent event = generation.next(generation.remaining().plus(GRACE));
+                GenerationEvent event = generation.awaitNext();
                 switch (event) {
-                    case null -> {
-                        generation.cancel();
-                        throw new ApiException(new ApiError(504, "The engine did not answer in time.", null,
-                                "request_timeout"));
-                    }
+                    case null -> throw new ApiException(dev.moeplatform.inference.scheduling.Generation.NO_ANSWER);
                     case GenerationEvent.Token token -> {
                         text.append(token.text());
                         if (token.finish() != null) {
@@ -128,12 +122,10 @@ public class NativeChatModel implements ChatModel {
         TextStream.Finish finish = null;
         try {
             while (!sink.isCancelled()) {
-                GenerationEvent event = generation.next(generation.remaining().plus(GRACE));
+                GenerationEvent event = generation.awaitNext();
                 switch (event) {
                     case null -> {
-                        generation.cancel();
-                        sink.error(new ApiException(new ApiError(504, "The engine did not answer in time.", null,
-                                "request_timeout")));
+                        sink.error(new ApiException(dev.moeplatform.inference.scheduling.Generation.NO_ANSWER));
                         return;
                     }
                     case GenerationEvent.Token token -> {
