@@ -4,24 +4,13 @@ import static dev.moeplatform.testing.ErrorShapeAssertions.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.moeplatform.testing.ServiceContractCases;
-import dev.moeplatform.testing.TestInfrastructure;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.kafka.core.KafkaAdmin;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@BillingTest
 class BillingServiceApplicationTest extends ServiceContractCases {
-
-    @DynamicPropertySource
-    static void infrastructure(DynamicPropertyRegistry registry) {
-        TestInfrastructure infra = TestInfrastructure.get();
-        infra.registerPostgres(registry, "billing_test");
-        infra.registerKafka(registry);
-    }
 
     @Autowired
     JdbcTemplate jdbc;
@@ -37,7 +26,14 @@ class BillingServiceApplicationTest extends ServiceContractCases {
 
     @Test
     void platformApiErrorsAreProblems() {
-        assertProblem(http().get("/v1/billing/no-such-report"), 404);
-        assertProblem(http().post("/v1/billing/usage", "text/plain", "x"), 404);
+        assertProblem(http().get("/v1/billing/no-such-report", BillingFixture.asAdmin()), 404);
+        assertProblem(http().post("/v1/billing/usage", "text/plain", "x", BillingFixture.asAdmin()), 405);
+    }
+
+    @Test
+    void everyBillingEndpointNeedsTheGatewaysSignedIdentity() {
+        assertThat(assertProblem(http().get("/v1/billing/usage"), 401).get("detail").asString())
+                .contains("x-platform-identity header is missing");
+        assertProblem(http().get("/v1/billing/prices", "x-platform-identity", "v1.forged.value"), 401);
     }
 }

@@ -41,6 +41,12 @@ public final class Http {
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))));
     }
 
+    /** Any method with a body, e.g. PUT or PATCH with JSON. */
+    public Response send(String method, String path, String contentType, String body, String... headers) {
+        return send(request(path, headers).header("Content-Type", contentType)
+                .method(method, HttpRequest.BodyPublishers.ofString(body)));
+    }
+
     public Response method(String method, String path, String... headers) {
         return send(request(path, headers).method(method, HttpRequest.BodyPublishers.noBody()));
     }
@@ -57,7 +63,7 @@ public final class Http {
         try {
             HttpResponse<String> response = client.send(builder.build(), HttpResponse.BodyHandlers.ofString());
             return new Response(response.statusCode(), response.headers().firstValue("Content-Type").orElse(""),
-                    requestId(response), response.body());
+                    requestId(response), response.body(), response.headers().map());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -72,7 +78,14 @@ public final class Http {
         return values.isEmpty() ? null : String.join(",", values);
     }
 
-    public record Response(int status, String contentType, String requestId, String body) {
+    public record Response(int status, String contentType, String requestId, String body,
+            java.util.Map<String, java.util.List<String>> headers) {
+
+        /** The first value of a response header (names are case-insensitive), or null. */
+        public String header(String name) {
+            return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
+                    .flatMap(e -> e.getValue().stream()).findFirst().orElse(null);
+        }
 
         public JsonNode json() {
             return JSON.readTree(body);

@@ -24,6 +24,11 @@ public final class MetricNames {
     public static final String REQUEST_LATENCY = PREFIX + "request.latency";
     /** Counter, tag kind=prompt|generation (vllm:prompt_tokens_total, vllm:generation_tokens_total). */
     public static final String TOKENS = PREFIX + "tokens";
+    /**
+     * Function counter (seconds): time the engine spent stepping batches since the model loaded. Tokens (prompt plus
+     * generation) over this is the throughput billing prices a self-hosted model from. No vLLM counterpart.
+     */
+    public static final String ENGINE_BUSY = PREFIX + "engine.busy";
     /** Counter, tag outcome (vllm:request_success_total with finished_reason, plus the failures). */
     public static final String REQUESTS = PREFIX + "requests";
     /** Gauge 0..1: KV positions allocated to running sequences / max-tokens-in-flight (vllm:kv_cache_usage_perc). */

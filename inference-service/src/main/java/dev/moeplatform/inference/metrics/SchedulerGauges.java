@@ -9,6 +9,7 @@ import dev.moeplatform.inference.models.ServedModel;
 import dev.moeplatform.inference.scheduling.Scheduler;
 import dev.moeplatform.inference.scheduling.SchedulerProperties;
 import dev.moeplatform.inference.scheduling.Schedulers;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -58,6 +59,9 @@ class SchedulerGauges implements MeterBinder {
             Gauge.builder(SEQUENCES_RUNNING, scheduler, s -> s.stats().runningSequences())
                     .description("Sequences in the engine's batch (an n-choice request counts n)").tags(tags)
                     .register(registry);
+            FunctionCounter.builder(ENGINE_BUSY, scheduler, s -> s.stats().busyNanos() / 1e9)
+                    .description("Time the engine spent stepping batches (prefill and decode)").baseUnit("seconds")
+                    .tags(tags).register(registry);
             double budget = limits.maxTokensInFlight();
             Gauge.builder(KV_CACHE_USAGE, meters, m -> Math.min(1.0, m.kvPositions() / budget))
                     .description("KV cache positions allocated to running sequences over max-tokens-in-flight (0..1)")

@@ -41,6 +41,7 @@ public final class Scheduler implements AutoCloseable {
     private int runningSequences;
     private long tokensInFlight;
     private long steps;
+    private long busyNanos;
     private long completed;
     private long cancelled;
     private long timedOut;
@@ -118,7 +119,7 @@ public final class Scheduler implements AutoCloseable {
         lock.lock();
         try {
             return new SchedulerStats(runningSequences, waiting.size(), tokensInFlight, steps, completed, cancelled,
-                    timedOut, rejected);
+                    timedOut, rejected, busyNanos);
         } finally {
             lock.unlock();
         }
@@ -255,6 +256,7 @@ public final class Scheduler implements AutoCloseable {
                 }
             }
         }
+        long stepStart = System.nanoTime();
         try {
             model.step(batch);
         } catch (RuntimeException e) {
@@ -268,6 +270,7 @@ public final class Scheduler implements AutoCloseable {
         lock.lock();
         try {
             steps++;
+            busyNanos += System.nanoTime() - stepStart;
         } finally {
             lock.unlock();
         }

@@ -6,6 +6,8 @@ package dev.moeplatform.inference.scheduling;
  * @param runningSequences sequences in the batch the engine steps
  * @param queuedRequests requests accepted but waiting for room in the batch
  * @param tokensInFlight what running and queued requests count against {@code max-tokens-in-flight}
+ * @param busyNanos time the engine spent in steps (prefill and decode) since start: tokens over busy time is the
+ *     model's measured throughput on this hardware, which billing prices self-hosted models from
  */
 public record SchedulerStats(
         int runningSequences,
@@ -15,5 +17,6 @@ public record SchedulerStats(
         long completed,
         long cancelled,
         long timedOut,
-        long rejected) {
+        long rejected,
+        long busyNanos) {
 }

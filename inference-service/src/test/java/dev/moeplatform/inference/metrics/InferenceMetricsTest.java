@@ -88,6 +88,8 @@ class InferenceMetricsTest {
                 .isEqualTo(completionTokens);
         assertThat(delta(before, after, "platform_inference_requests_total", with("outcome", "length")))
                 .isGreaterThanOrEqualTo(1);
+        // Engine busy time grows with the steps those tokens took (what billing derives throughput from).
+        assertThat(delta(before, after, "platform_inference_engine_busy_seconds_total", NATIVE)).isPositive();
         assertThat(delta(before, after, "platform_inference_requests_total", with("outcome", "stop"))
                 + delta(before, after, "platform_inference_requests_total", with("outcome", "length"))).isEqualTo(3);
         assertThat(after.find("platform_inference_requests_total", with("outcome", "rejected"))).hasSize(1);
