@@ -27,6 +27,8 @@ public final class RunningPlatform implements ParameterResolver {
     /** The engine's bundled synthetic model, which inference-service serves when no model is configured. */
     static final String INFERENCE_MODEL = "synthetic-qwen2moe-tiny";
     static final String VLLM_MODEL = "e2e-vllm-model";
+    /** The identity-signing secret the services share in these tests (the gateway signs with it, issue 6). */
+    static final String IDENTITY_SECRET = "e2e-identity-secret-0123456789abcdef";
     private static final Duration STARTUP_TIMEOUT = Duration.ofMinutes(4);
 
     @Override
@@ -88,6 +90,7 @@ public final class RunningPlatform implements ParameterResolver {
         env.put("INFERENCE_URL", "http://127.0.0.1:" + ports.get("inference"));
         env.put("RAG_URL", "http://127.0.0.1:" + ports.get("rag"));
         env.put("BILLING_URL", "http://127.0.0.1:" + ports.get("billing"));
+        env.put("PLATFORM_IDENTITY_SECRET", IDENTITY_SECRET);
         switch (service) {
             case "gateway" -> env.put("GATEWAY_DB_URL", infra.jdbcUrl("gateway_e2e"));
             case "rag" -> env.put("RAG_DB_URL", infra.jdbcUrl("rag_e2e"));
@@ -108,7 +111,7 @@ public final class RunningPlatform implements ParameterResolver {
         return env;
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }

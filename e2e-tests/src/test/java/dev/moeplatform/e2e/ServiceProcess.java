@@ -79,6 +79,12 @@ final class ServiceProcess implements AutoCloseable {
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
     }
 
+    /** SIGKILL, as a crash or an OOM kill would end it: no shutdown hook, no last commit. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
     /** SIGTERM (graceful shutdown), then force after a grace period so no process outlives the test run. */
     @Override
     public void close() {

@@ -106,10 +106,15 @@ class ReportsController {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    record TeamSavings(String team, long requests, BigDecimal actualCostUsd, BigDecimal referenceCostUsd,
+            BigDecimal ratio) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     record SavingsReport(String tenant, Instant from, Instant to, String period, String referenceModel,
             long requests, long promptTokens, long completionTokens, long cachedTokens, BigDecimal actualCostUsd,
             BigDecimal referenceCostUsd, BigDecimal savingsUsd, BigDecimal ratio, String summary,
-            long unpricedRequests, List<ModelSavings> byModel, List<Map<String, Object>> byTeam,
+            long unpricedRequests, List<ModelSavings> byModel, List<TeamSavings> byTeam,
             List<PriceVersion> referencePrices) {
     }
 
@@ -135,10 +140,9 @@ class ReportsController {
                     Money.amount(r.cost()), Money.amount(r.referenceCost()), Money.ratio(r.referenceCost(), r.cost()),
                     r.unpricedRequests(), prices.overlapping(model, range.from(), range.to()));
         }).toList();
-        List<Map<String, Object>> byTeam = teams.stream().map(r -> Map.<String, Object>of("team",
-                r.group().get("team"), "requests", r.requests(), "actualCostUsd", Money.amount(r.cost()),
-                "referenceCostUsd", Money.amount(r.referenceCost()),
-                "ratio", String.valueOf(Money.ratio(r.referenceCost(), r.cost())))).toList();
+        List<TeamSavings> byTeam = teams.stream().map(r -> new TeamSavings(r.group().get("team"), r.requests(),
+                Money.amount(r.cost()), Money.amount(r.referenceCost()), Money.ratio(r.referenceCost(), r.cost())))
+                .toList();
         String summary = ratio == null
                 ? "no priced usage in " + range.label() + " to compare with " + referenceModel
                 : ratio.toPlainString() + "x cheaper than " + referenceModel + " in " + range.label();

@@ -118,7 +118,7 @@ class BudgetAlertTest {
         Http.Response price = http.post("/v1/billing/prices/self-hosted", "application/json", """
                 {"model": "%s", "hardwareProfile": "test-gpu", "tokensPerSecond": 1000, "utilisation": 1,
                  "effectiveFrom": "%s"}""".formatted(model, monthStart), asAdmin());
-        assertThat(price.json().get("inputPerMillion").decimalValue()).isEqualByComparingTo("1");
+        assertThat(new java.math.BigDecimal(price.json().get("inputPerMillion").asString())).isEqualByComparingTo("1");
         Http.Response budget = http.send("PUT", "/v1/billing/budgets", "application/json", """
                 {"tenant": "%s", "monthlyUsd": 1.00,
                  "webhookUrl": "http://127.0.0.1:%d/alerts"}""".formatted(tenant, receiver.getAddress().getPort()),
@@ -140,16 +140,16 @@ class BudgetAlertTest {
         JsonNode last = received.values().stream().filter(a -> a.get("threshold").asInt() == 100).findFirst()
                 .orElseThrow();
         assertThat(last.get("tenant").asString()).isEqualTo(tenant);
-        assertThat(last.get("spentUsd").decimalValue()).isEqualByComparingTo("1.15");
+        assertThat(new java.math.BigDecimal(last.get("spentUsd").asString())).isEqualByComparingTo("1.15");
         assertThat(badSignatures).hasValue(0);
         assertThat(attempts.get()).isEqualTo(4); // one failed attempt, retried, plus two more alerts
         assertThat(jdbc.queryForObject("SELECT count(*) FROM budget_alert a JOIN budget b ON b.id = a.budget_id "
                 + "WHERE b.tenant = ?", Long.class, tenant)).isEqualTo(3);
 
         JsonNode status = http.get("/v1/billing/budgets/status", asTenant(tenant)).json().get(0);
-        assertThat(status.get("spentUsd").decimalValue()).isEqualByComparingTo("1.25");
-        assertThat(status.get("remainingUsd").decimalValue()).isEqualByComparingTo("0");
-        assertThat(status.get("usedPercent").decimalValue()).isEqualByComparingTo("125");
+        assertThat(new java.math.BigDecimal(status.get("spentUsd").asString())).isEqualByComparingTo("1.25");
+        assertThat(new java.math.BigDecimal(status.get("remainingUsd").asString())).isEqualByComparingTo("0");
+        assertThat(new java.math.BigDecimal(status.get("usedPercent").asString())).isEqualByComparingTo("125");
         assertThat(http.get("/v1/billing/budgets/alerts", asTenant(tenant)).json()).hasSize(3);
         assertThat(meters.find(BudgetMonitor.ALERTS).tag("tenant", tenant).counters().stream()
                 .mapToDouble(c -> c.count()).sum()).isEqualTo(3);

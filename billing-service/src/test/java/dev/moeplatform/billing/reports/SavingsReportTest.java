@@ -66,20 +66,24 @@ class SavingsReportTest {
     @Test
     void aPriceChangeMidMonthPricesEachHourWithItsVersion() {
         JsonNode first = selfHosted(2000, "2026-10-01T00:00:00Z");
-        assertThat(first.get("inputPerMillion").decimalValue()).isEqualByComparingTo("0.972222");
-        assertThat(first.get("selfHosted").get("usdPerHour").decimalValue()).isEqualByComparingTo("3.5");
+        assertThat(new java.math.BigDecimal(first.get("inputPerMillion").asString())).isEqualByComparingTo("0.972222");
+        assertThat(new java.math.BigDecimal(first.get("selfHosted").get("usdPerHour").asString())).isEqualByComparingTo("3.5");
         assertThat(first.get("selfHosted").get("throughputSource").asString()).isEqualTo("entered");
         JsonNode second = selfHosted(4000, "2026-11-15T00:00:00Z");
-        assertThat(second.get("outputPerMillion").decimalValue()).isEqualByComparingTo("0.486111");
+        assertThat(new java.math.BigDecimal(second.get("outputPerMillion").asString())).isEqualByComparingTo("0.486111");
         usageOnTheTenthAndTheTwentieth();
 
         JsonNode savings = http.get("/v1/billing/savings?period=2026-11", asTenant(tenant)).json();
         // 1.5M tokens × 0.972222 + 3M tokens × 0.486111, per 1M.
-        assertThat(savings.get("actualCostUsd").decimalValue()).isEqualByComparingTo("2.916666");
+        assertThat(new java.math.BigDecimal(savings.get("actualCostUsd").asString())).isEqualByComparingTo("2.916666");
         // gpt-4o: 0.8M × 2.50 + 0.2M cached × 1.25 + 0.5M × 10 = 7.25; 2M × 2.50 + 1M × 10 = 15.
-        assertThat(savings.get("referenceCostUsd").decimalValue()).isEqualByComparingTo("22.25");
-        assertThat(savings.get("ratio").decimalValue()).isEqualByComparingTo("7.6");
+        assertThat(new java.math.BigDecimal(savings.get("referenceCostUsd").asString())).isEqualByComparingTo("22.25");
+        assertThat(new java.math.BigDecimal(savings.get("ratio").asString())).isEqualByComparingTo("7.6");
         assertThat(savings.get("summary").asString()).isEqualTo("7.6x cheaper than gpt-4o in 2026-11");
+        // Money travels as decimal strings, never as binary floating point.
+        assertThat(savings.get("actualCostUsd").isString()).isTrue();
+        assertThat(savings.get("actualCostUsd").asString()).isEqualTo("2.916666");
+        assertThat(savings.get("byTeam").get(0).get("ratio").asString()).matches("\\d+\\.\\d");
         assertThat(savings.get("promptTokens").asLong()).isEqualTo(3_000_000);
         assertThat(savings.get("byModel").get(0).get("prices")).hasSize(2);
         assertThat(savings.get("referencePrices").get(0).get("source").asString()).contains("OpenAI");
@@ -88,8 +92,8 @@ class SavingsReportTest {
         JsonNode byDay = http.get("/v1/billing/usage?period=2026-11&groupBy=day", asTenant(tenant)).json();
         assertThat(byDay.get("rows")).hasSize(2);
         assertThat(byDay.get("rows").get(0).get("group").get("day").asString()).isEqualTo("2026-11-10");
-        assertThat(byDay.get("rows").get(0).get("costUsd").decimalValue()).isEqualByComparingTo("1.458333");
-        assertThat(byDay.get("rows").get(1).get("costUsd").decimalValue()).isEqualByComparingTo("1.458333");
+        assertThat(new java.math.BigDecimal(byDay.get("rows").get(0).get("costUsd").asString())).isEqualByComparingTo("1.458333");
+        assertThat(new java.math.BigDecimal(byDay.get("rows").get(1).get("costUsd").asString())).isEqualByComparingTo("1.458333");
         assertThat(byDay.get("totals").get("requests").asLong()).isEqualTo(2);
     }
 
@@ -104,8 +108,8 @@ class SavingsReportTest {
         assertThat(picked.status()).as(picked.body()).isEqualTo(200);
         JsonNode savings = http.get("/v1/billing/savings?period=2026-11", asTenant(tenant)).json();
         // o1: 0.8M × 15 + 0.2M × 7.5 + 0.5M × 60 = 43.5; 2M × 15 + 1M × 60 = 90.
-        assertThat(savings.get("referenceCostUsd").decimalValue()).isEqualByComparingTo("133.5");
-        assertThat(savings.get("ratio").decimalValue()).isEqualByComparingTo("45.8");
+        assertThat(new java.math.BigDecimal(savings.get("referenceCostUsd").asString())).isEqualByComparingTo("133.5");
+        assertThat(new java.math.BigDecimal(savings.get("ratio").asString())).isEqualByComparingTo("45.8");
         assertThat(savings.get("referenceModel").asString()).isEqualTo("o1");
 
         String reference = "ref-" + UUID.randomUUID();
@@ -119,8 +123,8 @@ class SavingsReportTest {
         JsonNode against = http.get("/v1/billing/savings?period=2026-11&reference=" + reference, asTenant(tenant))
                 .json();
         // 1M × 1.00 (cached at the input price when none is given) + 0.5M × 2.00 = 2; 2M × 3 + 1M × 4 = 10.
-        assertThat(against.get("referenceCostUsd").decimalValue()).isEqualByComparingTo("12");
-        assertThat(against.get("ratio").decimalValue()).isEqualByComparingTo("4.1");
+        assertThat(new java.math.BigDecimal(against.get("referenceCostUsd").asString())).isEqualByComparingTo("12");
+        assertThat(new java.math.BigDecimal(against.get("ratio").asString())).isEqualByComparingTo("4.1");
         assertThat(against.get("referencePrices")).hasSize(2);
     }
 

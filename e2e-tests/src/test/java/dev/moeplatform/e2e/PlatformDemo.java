@@ -1,0 +1,225 @@
+package dev.moeplatform.e2e;
+
+import dev.moeplatform.contracts.identity.IdentityHeader;
+import dev.moeplatform.contracts.identity.PlatformIdentity;
+import dev.moeplatform.contracts.identity.PlatformIdentity.Role;
+import dev.moeplatform.contracts.usage.UsageEvent;
+import dev.moeplatform.contracts.usage.UsageTopics;
+import dev.moeplatform.testing.Http;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code scripts/platform demo}: the savings claim, measured on a running platform. Sends a small mixed workload of
+ * real model calls through the gateway (chat, streamed chat, completions), prices the served model from hardware
+ * and the throughput inference-service measured while serving it, and prints the demo tenant's savings report from
+ * the ledger.
+ *
+ * <p>Until the gateway authenticates keys and meters calls itself (issue 6), this program does the gateway's part:
+ * it signs the demo tenant's identity with the platform's identity secret and publishes one usage event per call,
+ * built from the usage each response reported.
+ */
+public final class PlatformDemo {
+
+    static final String TENANT = "demo";
+    static final String[] TEAMS = {"support", "analytics"};
+    static final List<String> PROMPTS = List.of(
+            "Summarise our refund policy for a customer in two sentences.",
+            "Draft a polite reply to a customer whose order arrived late.",
+            "List three risks in migrating our billing system to a new vendor.",
+            "Explain what a Mixture-of-Experts model is to a finance manager.",
+            "Write a SQL query that counts orders per region for last month.",
+            "Classify this ticket: 'The invoice PDF will not open on my phone.'",
+            "Translate 'Your subscription renews on the first of the month' into French.",
+            "Give five bullet points for a weekly engineering status update.");
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private PlatformDemo() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = new HashMap<>(Map.of(
+                "--gateway", "http://127.0.0.1:8080", "--billing", "http://127.0.0.1:8083",
+                "--kafka", System.getenv().getOrDefault("PLATFORM_KAFKA_BOOTSTRAP", "127.0.0.1:19092"),
+                "--hardware-profile", "cpu-server", "--utilisation", "0.5"));
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            options.put(args[i], args[i + 1]);
+        }
+        String secret = System.getenv("PLATFORM_IDENTITY_SECRET");
+        if (secret == null || secret.isBlank()) {
+            throw new IllegalStateException("PLATFORM_IDENTITY_SECRET is not set (scripts/platform demo sets it)");
+        }
+        IdentityHeader identities = new IdentityHeader(secret);
+        Http gateway = new Http(options.get("--gateway"));
+        Http billing = new Http(options.get("--billing"));
+        String[] admin = {IdentityHeader.NAME, identities.sign(new PlatformIdentity("platform", "ops", "demo-admin",
+                UUID.randomUUID().toString(), Role.ADMIN))};
+        String[] demo = {IdentityHeader.NAME, identities.sign(new PlatformIdentity(TENANT, TEAMS[0], "demo-key",
+                UUID.randomUUID().toString(), Role.TENANT))};
+
+        String model = options.getOrDefault("--model", firstModel(gateway));
+        System.out.println("== demo tenant '" + TENANT + "': reference model gpt-4o, monthly budget $5.00");
+        expect(billing.send("PUT", "/v1/billing/tenants/" + TENANT + "/settings", "application/json",
+                "{\"referenceModel\":\"gpt-4o\"}", demo), 200);
+        expect(billing.send("PUT", "/v1/billing/budgets", "application/json",
+                "{\"tenant\":\"" + TENANT + "\",\"monthlyUsd\":5.00}", admin), 200);
+
+        long before = billing.get("/v1/billing/usage?tenant=" + TENANT, admin).json().get("totals").get("requests")
+                .asLong();
+        System.out.println("== workload: " + PROMPTS.size() * 3 + " calls to '" + model + "' through the gateway");
+        List<UsageEvent> events = workload(gateway, model);
+        publish(options.get("--kafka"), events);
+
+        System.out.println("== pricing '" + model + "' from hardware profile '" + options.get("--hardware-profile")
+                + "' and the throughput inference-service measured");
+        Http.Response price = billing.post("/v1/billing/prices/self-hosted", "application/json", """
+                {"model":"%s","hardwareProfile":"%s","utilisation":%s}""".formatted(model,
+                options.get("--hardware-profile"), options.get("--utilisation")), admin);
+        if (price.status() == 409) {
+            System.out.println("   (already priced this hour; keeping that version)");
+        } else {
+            expect(price, 201);
+        }
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (billing.get("/v1/billing/usage?tenant=" + TENANT, admin).json().get("totals").get("requests")
+                .asLong() < before + events.size()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the ledger did not receive the demo's usage events in 60 s");
+            }
+            Thread.sleep(200);
+        }
+        printSavings(billing.get("/v1/billing/savings?tenant=" + TENANT, demo).json());
+    }
+
+    private static String firstModel(Http gateway) {
+        for (JsonNode model : gateway.get("/v1/models").json().get("data")) {
+            if (model.toString().contains("native")) {
+                return model.get("id").asString();
+            }
+        }
+        throw new IllegalStateException("the platform serves no model on the native engine");
+    }
+
+    /** Each prompt as a chat, a streamed chat and a completion; usage from what each response reports. */
+    private static List<UsageEvent> workload(Http gateway, String model) {
+        List<UsageEvent> events = new ArrayList<>();
+        int n = 0;
+        for (String prompt : PROMPTS) {
+            String team = TEAMS[n++ % TEAMS.length];
+            String chat = "{\"model\":\"%s\",\"max_tokens\":64,\"messages\":[{\"role\":\"user\",\"content\":%s}]"
+                    .formatted(model, JSON.writeValueAsString(prompt));
+            events.add(call(gateway, "/v1/chat/completions", chat + "}", "chat.completions", model, team));
+            events.add(call(gateway, "/v1/chat/completions",
+                    chat + ",\"stream\":true,\"stream_options\":{\"include_usage\":true}}", "chat.completions", model,
+                    team));
+            events.add(call(gateway, "/v1/completions", "{\"model\":\"%s\",\"max_tokens\":32,\"prompt\":%s}"
+                    .formatted(model, JSON.writeValueAsString(prompt)), "completions", model, team));
+        }
+        long prompt = events.stream().mapToLong(UsageEvent::promptTokens).sum();
+        long completion = events.stream().mapToLong(UsageEvent::completionTokens).sum();
+        System.out.printf("   %d calls: %,d prompt tokens, %,d completion tokens%n", events.size(), prompt, completion);
+        return events;
+    }
+
+    private static UsageEvent call(Http gateway, String path, String body, String endpoint, String model,
+            String team) {
+        long start = System.nanoTime();
+        Http.Response response = gateway.post(path, "application/json", body);
+        long latencyMs = (System.nanoTime() - start) / 1_000_000;
+        expect(response, 200);
+        JsonNode usage = null;
+        if (response.contentType().startsWith("text/event-stream")) {
+            for (String line : response.body().lines().toList()) {
+                if (line.startsWith("data: {") && line.contains("\"usage\":{")) {
+                    usage = JSON.readTree(line.substring(6)).get("usage");
+                }
+            }
+        } else {
+            usage = response.json().get("usage");
+        }
+        if (usage == null) {
+            throw new IllegalStateException("no usage in the response to " + path);
+        }
+        String backend = response.header("x-platform-backend");
+        String id = response.requestId() != null ? response.requestId() : UUID.randomUUID().toString();
+        JsonNode details = usage.get("prompt_tokens_details");
+        long cached = details == null || details.get("cached_tokens") == null ? 0 : details.get("cached_tokens").asLong();
+        return new UsageEvent(UsageEvent.SCHEMA_VERSION, id, Instant.now(), TENANT, team, "demo-key", model,
+                backend == null ? "native" : backend, endpoint, usage.get("prompt_tokens").asLong(),
+                usage.get("completion_tokens").asLong(), cached, latencyMs, "success");
+    }
+
+    private static void publish(String bootstrap, List<UsageEvent> events) {
+        Map<String, Object> config = new HashMap<>();
+        config.put("bootstrap.servers", bootstrap);
+        config.put("acks", "all");
+        config.put("enable.idempotence", true);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config, new StringSerializer(),
+                new ByteArraySerializer())) {
+            for (UsageEvent event : events) {
+                producer.send(new ProducerRecord<>(UsageTopics.USAGE_EVENTS, event.tenant(),
+                        JSON.writeValueAsBytes(event)));
+            }
+            producer.flush();
+        }
+        System.out.println("   published " + events.size() + " usage events to " + UsageTopics.USAGE_EVENTS);
+    }
+
+    private static void printSavings(JsonNode report) {
+        System.out.println();
+        System.out.println("== savings report, tenant '" + report.get("tenant").asString() + "', "
+                + report.get("period").asString() + " (from the ledger)");
+        System.out.printf("   %,d requests, %,d prompt + %,d completion tokens%n", report.get("requests").asLong(),
+                report.get("promptTokens").asLong(), report.get("completionTokens").asLong());
+        System.out.printf("   actual cost     $%s%n", report.get("actualCostUsd").asString());
+        System.out.printf("   at %-12s $%s%n", report.get("referenceModel").asString(),
+                report.get("referenceCostUsd").asString());
+        System.out.println("   >> " + report.get("summary").asString());
+        for (JsonNode model : report.get("byModel")) {
+            System.out.printf("   model %s: $%s vs $%s, ratio %s%n", model.get("model").asString(),
+                    model.get("actualCostUsd").asString(), model.get("referenceCostUsd").asString(),
+                    model.get("ratio") == null ? "-" : model.get("ratio").asString());
+            for (JsonNode price : model.get("prices")) {
+                JsonNode inputs = price.get("selfHosted");
+                System.out.printf("     price from %s: $%s per 1M tokens%n", price.get("effectiveFrom").asString(),
+                        price.get("outputPerMillion").asString());
+                if (inputs != null) {
+                    System.out.printf("       = $%s/h x %d (%s) / (%s tok/s x 3600 x %s) x 10^6; throughput %s%n",
+                            inputs.get("usdPerHour").asString(), inputs.get("acceleratorCount").asInt(),
+                            inputs.get("accelerator").asString(), inputs.get("tokensPerSecond").asString(),
+                            inputs.get("utilisation").asString(), inputs.get("throughputSource").asString());
+                }
+            }
+        }
+        for (JsonNode price : report.get("referencePrices")) {
+            System.out.printf("   reference %s: $%s in / $%s cached / $%s out per 1M tokens (%s, %s)%n",
+                    price.get("model").asString(), price.get("inputPerMillion").asString(),
+                    price.get("cachedInputPerMillion").asString(), price.get("outputPerMillion").asString(),
+                    price.get("source").asString(), price.get("sourceDate").asString());
+        }
+        for (JsonNode team : report.get("byTeam")) {
+            System.out.printf("   team %s: %s requests, $%s vs $%s%n", team.get("team").asString(),
+                    team.get("requests").asString(), team.get("actualCostUsd").asString(),
+                    team.get("referenceCostUsd").asString());
+        }
+    }
+
+    private static void expect(Http.Response response, int status) {
+        if (response.status() != status) {
+            throw new IllegalStateException("expected " + status + " but got " + response);
+        }
+    }
+}
