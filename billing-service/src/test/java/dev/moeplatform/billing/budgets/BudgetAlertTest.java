@@ -155,7 +155,8 @@ class BudgetAlertTest {
                 .mapToDouble(c -> c.count()).sum()).isEqualTo(3);
         await().atMost(Duration.ofSeconds(5)).until(() -> gauge(BudgetMonitor.BUDGET_USED, tenant) == 1.25);
         assertThat(http.get("/actuator/prometheus").body()).contains("platform_billing_budget_used{",
-                "platform_billing_savings_ratio{", "platform_billing_cost_usd_total{", "platform_billing_events_total{");
+                "platform_billing_savings_ratio{", "platform_billing_cost_usd_total{", "platform_billing_events_total{",
+                "kafka_consumer_fetch_manager_records_lag_max{");
     }
 
     @Test
