@@ -62,7 +62,9 @@ class UsageEventListener {
                         DeserializationFeature.FAIL_ON_NULL_CREATOR_PROPERTIES);
     }
 
-    @KafkaListener(id = "usage-ledger", topics = "${platform.billing.ledger.topic:" + UsageTopics.USAGE_EVENTS + "}",
+    // idIsGroup = false: the group is spring.kafka.consumer.group-id (BILLING_CONSUMER_GROUP), not the listener id.
+    @KafkaListener(id = "usage-ledger", idIsGroup = false,
+            topics = "${platform.billing.ledger.topic:" + UsageTopics.USAGE_EVENTS + "}",
             batch = "true")
     void onBatch(List<ConsumerRecord<String, byte[]>> records) {
         Map<String, LedgerEntry> valid = new LinkedHashMap<>();

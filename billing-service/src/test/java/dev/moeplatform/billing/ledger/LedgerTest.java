@@ -53,7 +53,8 @@ class LedgerTest {
     @Test
     void everyEventIsLedgeredOnceAndTheRollupSumsExactlyTheLedger() {
         String tenant = "ledger-" + UUID.randomUUID();
-        Instant start = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(5));
+        // Whole hours, all in the past (600 events 37 s apart span 6.2 hours).
+        Instant start = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(8));
         List<UsageEvent> events = new ArrayList<>();
         for (int i = 0; i < 600; i++) {
             events.add(BillingFixture.event(tenant, i % 3 == 0 ? "search" : "support", i % 2 == 0 ? "m-a" : "m-b",
