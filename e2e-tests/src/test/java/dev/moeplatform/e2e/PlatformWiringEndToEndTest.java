@@ -71,13 +71,36 @@ class PlatformWiringEndToEndTest {
     @Test
     void platformApisAreRoutedToTheirServiceWithTheRequestId(Platform platform) {
         JsonNode rag = assertProblem(platform.gateway().get("/v1/rag/not-yet", "x-request-id", "e2e-rag-1"), 404);
+        // billing-service refuses any request without the signed identity the gateway adds for authenticated callers.
         JsonNode billing = assertProblem(platform.gateway().get("/v1/billing/not-yet", "x-request-id", "e2e-bill-1"),
-                404);
+                401);
 
         // The problem is rendered by the downstream service, which saw the gateway's request id.
         assertThat(rag.get("instance").asString()).isEqualTo("/v1/rag/not-yet");
         assertThat(rag.get("requestId").asString()).isEqualTo("e2e-rag-1");
         assertThat(billing.get("requestId").asString()).isEqualTo("e2e-bill-1");
+        assertThat(billing.get("detail").asString()).contains("x-platform-identity");
+    }
+
+    @Test
+    void billingPricesTheServedModelFromTheThroughputInferenceMeasured(Platform platform) {
+        String chat = "{\"model\":\"" + RunningPlatform.INFERENCE_MODEL + "\",\"max_tokens\":16,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Measure me\"}]}";
+        assertThat(platform.gateway().post("/v1/chat/completions", "application/json", chat).status()).isEqualTo(200);
+
+        Http.Response price = platform.service("billing").post("/v1/billing/prices/self-hosted", "application/json",
+                "{\"model\":\"" + RunningPlatform.INFERENCE_MODEL + "\",\"hardwareProfile\":\"cpu-server\","
+                        + "\"utilisation\":0.5}", LedgerRun.asAdmin());
+        assertThat(price.status()).as(price.body()).isEqualTo(201);
+        JsonNode inputs = price.json().get("selfHosted");
+        assertThat(inputs.get("throughputSource").asString()).startsWith("measured: ")
+                .contains("/actuator/prometheus");
+        assertThat(new java.math.BigDecimal(inputs.get("tokensPerSecond").asString())).isPositive();
+        // $1.20/h ÷ (tokens/s × 3600 × 0.5) × 10^6, from the measured figure.
+        java.math.BigDecimal expected = new java.math.BigDecimal("1.2").multiply(java.math.BigDecimal.valueOf(1_000_000))
+                .divide(new java.math.BigDecimal(inputs.get("tokensPerSecond").asString())
+                        .multiply(java.math.BigDecimal.valueOf(1800)), 6, java.math.RoundingMode.HALF_EVEN);
+        assertThat(price.json().get("outputPerMillion").asString()).isEqualTo(expected.toPlainString());
     }
 
     @Test
