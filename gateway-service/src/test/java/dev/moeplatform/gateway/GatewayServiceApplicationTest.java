@@ -32,6 +32,8 @@ class GatewayServiceApplicationTest extends ServiceContractCases {
         registry.add("INFERENCE_URL", () -> nowhere);
         registry.add("RAG_URL", () -> nowhere);
         registry.add("BILLING_URL", () -> nowhere);
+        registry.add("platform.gateway.admin-token", () -> GatewayTestContext.ADMIN_TOKEN);
+        registry.add("platform.identity.secret", () -> GatewayTestContext.IDENTITY_SECRET);
     }
 
     @Autowired
@@ -55,16 +57,18 @@ class GatewayServiceApplicationTest extends ServiceContractCases {
         JsonNode openAi = assertOpenAiError(http().get("/v1/no-such-endpoint"), 404);
         assertThat(openAi.get("message").asString()).contains("/v1/no-such-endpoint");
 
-        assertProblem(http().get("/admin/no-such-endpoint"), 404);
+        assertProblem(http().get("/admin/no-such-endpoint", Admin.token()), 404);
     }
 
     @Test
     void upstreamThatIsDownIs503InTheRoutesShape() {
-        JsonNode openAi = assertOpenAiError(http().get("/v1/models"), 503);
+        Admin admin = new Admin(http());
+        String[] key = Admin.bearer(admin.key(admin.tenant(""), "").get("key").asString());
+        JsonNode openAi = assertOpenAiError(http().get("/v1/models", key), 503);
         assertThat(openAi.get("code").asString()).isEqualTo("upstream_unavailable");
 
-        assertProblem(http().get("/v1/rag/collections"), 503);
-        assertProblem(http().get("/v1/billing/usage"), 503);
+        assertProblem(http().get("/v1/rag/collections", key), 503);
+        assertProblem(http().get("/v1/billing/usage", key), 503);
     }
 
     @Test
