@@ -62,7 +62,7 @@ final class LedgerRun implements AutoCloseable {
         environment.put("PLATFORM_IDENTITY_SECRET", RunningPlatform.IDENTITY_SECRET);
         environment.put("BILLING_DB_URL", jdbcUrl);
         environment.put("BILLING_PORT", String.valueOf(port));
-        environment.put("BILLING_USAGE_TOPIC", topic);
+        environment.put("PLATFORM_USAGE_TOPIC", topic);
         environment.put("BILLING_DEAD_LETTER_TOPIC", topic + ".dlt");
         environment.put("BILLING_CONSUMER_GROUP", "billing-" + run);
         environment.putAll(settings);

@@ -7,14 +7,34 @@ import java.util.List;
 public final class Platform implements AutoCloseable {
 
     private final List<ServiceProcess> services;
+    private String apiKey;
 
     Platform(List<ServiceProcess> services) {
         this.services = services;
     }
 
-    /** The public entry, as every client reaches the platform. */
+    void apiKey(String key) {
+        this.apiKey = key;
+    }
+
+    /** The API key of tenant {@value RunningPlatform#TENANT}, team {@code main}, created when the platform started. */
+    public String apiKey() {
+        return apiKey;
+    }
+
+    /** The public entry, as every client reaches the platform: with the test tenant's API key. */
     public Http gateway() {
+        return service("gateway").withHeaders("Authorization", "Bearer " + apiKey);
+    }
+
+    /** The public entry without credentials. */
+    public Http anonymousGateway() {
         return service("gateway");
+    }
+
+    /** The gateway's admin API, with the administrator's token. */
+    public Http admin() {
+        return service("gateway").withHeaders("Authorization", "Bearer " + RunningPlatform.ADMIN_TOKEN);
     }
 
     /** A service directly, for assertions that must bypass the gateway. */

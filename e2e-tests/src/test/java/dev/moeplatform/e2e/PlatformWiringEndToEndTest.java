@@ -64,22 +64,63 @@ class PlatformWiringEndToEndTest {
     @Test
     void unknownRoutesGetTheErrorShapeOfTheirApi(Platform platform) {
         assertOpenAiError(platform.gateway().get("/v1/not-an-endpoint"), 404);
-        assertProblem(platform.gateway().get("/admin/not-an-endpoint"), 404);
+        assertProblem(platform.admin().get("/admin/not-an-endpoint"), 404);
         assertProblem(platform.gateway().get("/not-an-endpoint", "Accept", "text/html"), 404);
     }
 
     @Test
     void platformApisAreRoutedToTheirServiceWithTheRequestId(Platform platform) {
         JsonNode rag = assertProblem(platform.gateway().get("/v1/rag/not-yet", "x-request-id", "e2e-rag-1"), 404);
-        // billing-service refuses any request without the signed identity the gateway adds for authenticated callers.
         JsonNode billing = assertProblem(platform.gateway().get("/v1/billing/not-yet", "x-request-id", "e2e-bill-1"),
-                401);
+                404);
 
         // The problem is rendered by the downstream service, which saw the gateway's request id.
         assertThat(rag.get("instance").asString()).isEqualTo("/v1/rag/not-yet");
         assertThat(rag.get("requestId").asString()).isEqualTo("e2e-rag-1");
         assertThat(billing.get("requestId").asString()).isEqualTo("e2e-bill-1");
-        assertThat(billing.get("detail").asString()).contains("x-platform-identity");
+    }
+
+    @Test
+    void withoutAKeyNothingIsRoutedAndTheServicesRefuseUnsignedCalls(Platform platform) {
+        assertThat(assertOpenAiError(platform.anonymousGateway().get("/v1/models"), 401).get("code").asString())
+                .isEqualTo("missing_api_key");
+        assertProblem(platform.anonymousGateway().get("/v1/billing/usage"), 401);
+        // A service reached directly (not through the gateway) refuses a request without the signed identity.
+        assertThat(assertProblem(platform.service("billing").get("/v1/billing/usage"), 401).get("detail").asString())
+                .contains("x-platform-identity");
+    }
+
+    @Test
+    void aModelCallThroughTheGatewayIsMeteredIntoTheTenantsLedger(Platform platform) throws Exception {
+        // A tenant of its own, so that no other test's calls count here.
+        String tenant = "metered-" + Long.toString(System.nanoTime(), 36);
+        Http admin = platform.admin();
+        assertThat(admin.post("/admin/tenants", "application/json", "{\"id\":\"" + tenant + "\",\"name\":\"m\"}")
+                .status()).isEqualTo(201);
+        assertThat(admin.post("/admin/tenants/" + tenant + "/teams", "application/json",
+                "{\"id\":\"main\",\"name\":\"m\"}").status()).isEqualTo(201);
+        String key = admin.post("/admin/keys", "application/json", "{\"tenant\":\"" + tenant
+                + "\",\"team\":\"main\",\"name\":\"m\"}").json().get("key").asString();
+        Http gateway = platform.anonymousGateway().withHeaders("Authorization", "Bearer " + key);
+        long before = 0;
+        String chat = "{\"model\":\"" + RunningPlatform.INFERENCE_MODEL + "\",\"max_tokens\":6,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Meter me\"}]}";
+        JsonNode answer = gateway.post("/v1/chat/completions", "application/json", chat).json();
+        gateway.post("/v1/chat/completions", "application/json", chat.replace("}]}", "}],\"stream\":true}"));
+
+        JsonNode usage = null;
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            usage = gateway.get("/v1/billing/usage?groupBy=model").json();
+            if (usage.get("totals").get("requests").asLong() >= before + 2) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        assertThat(usage.get("tenant").asString()).isEqualTo(tenant);
+        assertThat(usage.get("totals").get("requests").asLong()).isEqualTo(before + 2);
+        assertThat(usage.get("totals").get("promptTokens").asLong())
+                .isGreaterThanOrEqualTo(answer.get("usage").get("prompt_tokens").asLong() * 2);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.moeplatform.e2e;
 
+import dev.moeplatform.testing.Http;
 import dev.moeplatform.testing.TestInfrastructure;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -27,8 +28,13 @@ public final class RunningPlatform implements ParameterResolver {
     /** The engine's bundled synthetic model, which inference-service serves when no model is configured. */
     static final String INFERENCE_MODEL = "synthetic-qwen2moe-tiny";
     static final String VLLM_MODEL = "e2e-vllm-model";
-    /** The identity-signing secret the services share in these tests (the gateway signs with it, issue 6). */
+    /** The identity-signing secret the services share in these tests. */
     static final String IDENTITY_SECRET = "e2e-identity-secret-0123456789abcdef";
+    static final String ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef";
+    /** The tenant whose key {@link Platform#gateway()} uses. */
+    static final String TENANT = "e2e";
+    /** This run's usage topic and billing consumer group: a running dev platform on the same Kafka never mixes in. */
+    static final String RUN = Long.toString(System.currentTimeMillis(), 36);
     private static final Duration STARTUP_TIMEOUT = Duration.ofMinutes(4);
 
     @Override
@@ -63,6 +69,7 @@ public final class RunningPlatform implements ParameterResolver {
                 for (ServiceProcess process : processes) {
                     process.awaitReady(deadline);
                 }
+                platform.apiKey(createTenantAndKey(platform.admin()));
             } catch (IOException | InterruptedException | RuntimeException e) {
                 platform.close();
                 throw new IllegalStateException("The platform did not start: " + e.getMessage(), e);
@@ -71,6 +78,24 @@ public final class RunningPlatform implements ParameterResolver {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Tenant {@value #TENANT} with team {@code main} and one key, through the admin API as an operator would. */
+    private static String createTenantAndKey(Http admin) {
+        for (var step : List.of(
+                List.of("/admin/tenants", "{\"id\":\"" + TENANT + "\",\"name\":\"End-to-end tests\"}"),
+                List.of("/admin/tenants/" + TENANT + "/teams", "{\"id\":\"main\",\"name\":\"Main\"}"))) {
+            Http.Response created = admin.post(step.get(0), "application/json", step.get(1));
+            if (created.status() != 201) {
+                throw new IllegalStateException("cannot create the test tenant: " + created);
+            }
+        }
+        Http.Response key = admin.post("/admin/keys", "application/json",
+                "{\"tenant\":\"" + TENANT + "\",\"team\":\"main\",\"name\":\"e2e\"}");
+        if (key.status() != 201) {
+            throw new IllegalStateException("cannot create the test key: " + key);
+        }
+        return key.json().get("key").asString();
     }
 
     /** The same environment variables an operator sets (see docker-compose.yml and scripts/platform). */
@@ -91,10 +116,17 @@ public final class RunningPlatform implements ParameterResolver {
         env.put("RAG_URL", "http://127.0.0.1:" + ports.get("rag"));
         env.put("BILLING_URL", "http://127.0.0.1:" + ports.get("billing"));
         env.put("PLATFORM_IDENTITY_SECRET", IDENTITY_SECRET);
+        env.put("PLATFORM_USAGE_TOPIC", "usage.events.e2e-" + RUN);
         switch (service) {
-            case "gateway" -> env.put("GATEWAY_DB_URL", infra.jdbcUrl("gateway_e2e"));
+            case "gateway" -> {
+                env.put("GATEWAY_DB_URL", infra.jdbcUrl("gateway_e2e"));
+                env.put("GATEWAY_ADMIN_TOKEN", ADMIN_TOKEN);
+            }
             case "rag" -> env.put("RAG_DB_URL", infra.jdbcUrl("rag_e2e"));
-            case "billing" -> env.put("BILLING_DB_URL", infra.jdbcUrl("billing_e2e"));
+            case "billing" -> {
+                env.put("BILLING_DB_URL", infra.jdbcUrl("billing_e2e"));
+                env.put("BILLING_CONSUMER_GROUP", "billing-e2e-" + RUN);
+            }
             case "inference" -> {
                 // The bundled model, natively (its file comes with the engine), and a vLLM model that is listed
                 // but not reachable yet.

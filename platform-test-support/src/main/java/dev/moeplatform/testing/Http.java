@@ -21,9 +21,22 @@ public final class Http {
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String baseUrl;
+    private final String[] defaultHeaders;
 
     public Http(String baseUrl) {
+        this(baseUrl, new String[0]);
+    }
+
+    private Http(String baseUrl, String[] defaultHeaders) {
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        this.defaultHeaders = defaultHeaders;
+    }
+
+    /** The same server, with these header name/value pairs on every request (e.g. an API key). */
+    public Http withHeaders(String... headers) {
+        String[] all = java.util.Arrays.copyOf(defaultHeaders, defaultHeaders.length + headers.length);
+        System.arraycopy(headers, 0, all, defaultHeaders.length, headers.length);
+        return new Http(baseUrl, all);
     }
 
     public Response get(String path, String... headers) {
@@ -53,6 +66,9 @@ public final class Http {
 
     private HttpRequest.Builder request(String path, String... headers) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(30));
+        if (defaultHeaders.length > 0) {
+            builder.headers(defaultHeaders);
+        }
         if (headers.length > 0) {
             builder.headers(headers);
         }

@@ -126,6 +126,21 @@ class ApiKeyAuthenticationTest {
     }
 
     @Test
+    void billingsAdministrationIsReachedWithTheAdminTokenAsAnAdministrator() {
+        assertProblem(http.get("/admin/billing/prices"), 401);
+        String tenant = admin.tenant("");
+        assertProblem(http.get("/admin/billing/prices", bearer(admin.key(tenant, "").get("key").asString())), 401);
+
+        Http.Response response = http.get("/admin/billing/prices?model=x", token());
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.json().get("path").asString()).isEqualTo("/v1/billing/prices");
+        JsonNode headers = response.json().get("headers");
+        assertThat(headers.has("authorization")).isFalse();
+        assertThat(new IdentityHeader(GatewayTestContext.IDENTITY_SECRET).verify(headers.get(IdentityHeader.NAME)
+                .asString()).isAdmin()).isTrue();
+    }
+
+    @Test
     void revocationReachesEveryReplicaWithinOneSecond() throws Exception {
         // Command-line arguments: they outrank application.yaml, as the test context's properties do.
         List<String> arguments = new ArrayList<>();

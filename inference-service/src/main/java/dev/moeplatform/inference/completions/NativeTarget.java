@@ -14,6 +14,8 @@ import org.springframework.stereotype.Component;
 public record NativeTarget(ServedModel served, Model model, Scheduler scheduler) {
 
     static final String BACKEND_HEADER = "x-platform-backend";
+    /** On streamed answers: the prompt's tokens (the gateway removes the header before the client sees it). */
+    static final String PROMPT_TOKENS_HEADER = "x-platform-prompt-tokens";
 
     @Component
     static final class Resolver {

@@ -115,6 +115,8 @@ final class Responder {
                 .contentType(MediaType.TEXT_EVENT_STREAM)
                 .cacheControl(CacheControl.noCache())
                 .header(NativeTarget.BACKEND_HEADER, "native")
+                // Known before the first token: lets the gateway meter the prompt of a stream the client abandons.
+                .header(NativeTarget.PROMPT_TOKENS_HEADER, Integer.toString(envelope.promptTokens()))
                 .body(body);
     }
 

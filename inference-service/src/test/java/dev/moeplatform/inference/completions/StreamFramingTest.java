@@ -58,6 +58,9 @@ class StreamFramingTest {
         }
 
         JsonNode usage = chunks.getLast();
+        // The prompt's size is announced up front, for a gateway metering a stream its client may abandon.
+        assertThat(response.headers().firstValue("x-platform-prompt-tokens"))
+                .contains(usage.get("usage").get("prompt_tokens").asString());
         assertThat(usage.get("choices")).isEmpty();
         assertThat(usage.get("usage").get("completion_tokens").asInt()).isEqualTo(6);
         assertThat(usage.get("usage").get("total_tokens").asInt())
