@@ -36,6 +36,21 @@ public class GatewayTestContext implements ApplicationContextInitializer<Configu
         return properties;
     }
 
+    /** Another gateway replica on the same database, Redis and Kafka (close it after use). */
+    public static org.springframework.context.ConfigurableApplicationContext startReplica() {
+        // Command-line arguments: they outrank application.yaml, as the test context's properties do.
+        List<String> arguments = new ArrayList<>();
+        properties().forEach(p -> arguments.add("--" + p));
+        arguments.add("--server.port=0");
+        return new org.springframework.boot.builder.SpringApplicationBuilder(GatewayServiceApplication.class)
+                .run(arguments.toArray(String[]::new));
+    }
+
+    public static dev.moeplatform.testing.Http http(org.springframework.context.ConfigurableApplicationContext app) {
+        return new dev.moeplatform.testing.Http("http://127.0.0.1:"
+                + app.getEnvironment().getProperty("local.server.port"));
+    }
+
     @Override
     public void initialize(ConfigurableApplicationContext context) {
         TestPropertyValues.of(properties()).applyTo(context);

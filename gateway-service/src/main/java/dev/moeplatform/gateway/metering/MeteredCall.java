@@ -75,6 +75,21 @@ public final class MeteredCall {
         return usage != null;
     }
 
+    /** Tokens of a call as its upstream reported them. */
+    public record Tokens(long prompt, long cached, long completion) {
+    }
+
+    /** The upstream's usage, once seen; null before (or if it never reports one). */
+    public Tokens tokens() {
+        JsonNode reported = usage;
+        if (reported == null) {
+            return null;
+        }
+        long prompt = reported.path("prompt_tokens").asLong(0);
+        return new Tokens(prompt, Math.min(prompt, reported.path("prompt_tokens_details").path("cached_tokens")
+                .asLong(0)), reported.path("completion_tokens").asLong(0));
+    }
+
     /** Builds the call's one usage event and hands it on; later calls do nothing. */
     public void finish(Outcome ended, Consumer<Result> sink) {
         if (!finished.compareAndSet(false, true) || call.model() == null) {
@@ -89,10 +104,11 @@ public final class MeteredCall {
         long prompt;
         long completion;
         long cached = 0;
-        if (usage != null) {
-            prompt = usage.path("prompt_tokens").asLong(0);
-            completion = usage.path("completion_tokens").asLong(0);
-            cached = Math.min(prompt, usage.path("prompt_tokens_details").path("cached_tokens").asLong(0));
+        Tokens reported = tokens();
+        if (reported != null) {
+            prompt = reported.prompt();
+            completion = reported.completion();
+            cached = reported.cached();
         } else {
             // No usage from upstream: meter what was actually produced (each streamed content chunk is a token).
             prompt = contentChunks > 0 || outcome == Outcome.SUCCESS ? announcedPromptTokens : 0;

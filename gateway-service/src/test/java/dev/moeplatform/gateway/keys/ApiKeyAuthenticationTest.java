@@ -9,17 +9,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.moeplatform.contracts.identity.IdentityHeader;
 import dev.moeplatform.contracts.identity.PlatformIdentity;
 import dev.moeplatform.gateway.Admin;
-import dev.moeplatform.gateway.GatewayServiceApplication;
 import dev.moeplatform.gateway.GatewayTest;
 import dev.moeplatform.gateway.GatewayTestContext;
 import dev.moeplatform.testing.Http;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import tools.jackson.databind.JsonNode;
 
@@ -142,13 +138,8 @@ class ApiKeyAuthenticationTest {
 
     @Test
     void revocationReachesEveryReplicaWithinOneSecond() throws Exception {
-        // Command-line arguments: they outrank application.yaml, as the test context's properties do.
-        List<String> arguments = new ArrayList<>();
-        GatewayTestContext.properties().forEach(p -> arguments.add("--" + p));
-        arguments.add("--server.port=0");
-        try (ConfigurableApplicationContext replica = new SpringApplicationBuilder(GatewayServiceApplication.class)
-                .run(arguments.toArray(String[]::new))) {
-            Http other = new Http("http://127.0.0.1:" + replica.getEnvironment().getProperty("local.server.port"));
+        try (ConfigurableApplicationContext replica = GatewayTestContext.startReplica()) {
+            Http other = GatewayTestContext.http(replica);
             String tenant = admin.tenant("");
             JsonNode created = admin.key(tenant, "");
             String key = created.get("key").asString();

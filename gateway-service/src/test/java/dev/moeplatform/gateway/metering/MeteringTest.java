@@ -113,9 +113,11 @@ class MeteringTest {
             try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(),
                     StandardCharsets.UTF_8))) {
                 int tokens = 0;
+                assertThat(response.statusCode()).isEqualTo(200);
                 while (tokens < 4) {
                     String line = lines.readLine();
-                    if (line != null && line.contains("tok ")) {
+                    assertThat(line).as("the stream ended early").isNotNull();
+                    if (line.contains("tok ")) {
                         tokens++;
                     }
                 }
