@@ -37,11 +37,12 @@ public class GatewayTestContext implements ApplicationContextInitializer<Configu
     }
 
     /** Another gateway replica on the same database, Redis and Kafka (close it after use). */
-    public static org.springframework.context.ConfigurableApplicationContext startReplica() {
+    public static org.springframework.context.ConfigurableApplicationContext startReplica(String... extraArguments) {
         // Command-line arguments: they outrank application.yaml, as the test context's properties do.
         List<String> arguments = new ArrayList<>();
         properties().forEach(p -> arguments.add("--" + p));
         arguments.add("--server.port=0");
+        arguments.addAll(List.of(extraArguments));
         return new org.springframework.boot.builder.SpringApplicationBuilder(GatewayServiceApplication.class)
                 .run(arguments.toArray(String[]::new));
     }

@@ -155,6 +155,75 @@ public final class TestInfrastructure {
         registry.add("spring.kafka.bootstrap-servers", this::kafkaBootstrapServers);
     }
 
+    /**
+     * Makes Kafka stop answering, as a broker that hangs or a network partition would: connections stay open,
+     * requests time out. For outage tests; {@link #resumeKafka()} undoes it. Works on the broker
+     * {@code scripts/platform} runs (SIGSTOP to its pid) and on the Testcontainers one ({@code docker pause}); an
+     * external broker cannot be paused, and the test says so.
+     */
+    public synchronized void pauseKafka() {
+        kafkaBootstrapServers();
+        if (mode == Mode.CONTAINERS) {
+            DockerClientFactory.instance().client().pauseContainerCmd(kafka().getContainerId()).exec();
+        } else {
+            signal(localKafka(), "STOP");
+        }
+    }
+
+    public synchronized void resumeKafka() {
+        if (mode == Mode.CONTAINERS) {
+            DockerClientFactory.instance().client().unpauseContainerCmd(kafka().getContainerId()).exec();
+        } else {
+            signal(localKafka(), "CONT");
+        }
+    }
+
+    /** The Kafka broker process scripts/platform started, found through its pid file in the state directory. */
+    private static ProcessHandle localKafka() {
+        java.nio.file.Path stateDir = System.getenv("PLATFORM_STATE_DIR") != null
+                ? java.nio.file.Path.of(System.getenv("PLATFORM_STATE_DIR")) : repositoryRoot().resolve(".platform");
+        java.nio.file.Path pidFile = stateDir.resolve("pids/kafka.pid");
+        try {
+            long pid = Long.parseLong(java.nio.file.Files.readString(pidFile).trim());
+            ProcessHandle broker = ProcessHandle.of(pid).filter(ProcessHandle::isAlive).orElseThrow();
+            if (!broker.info().commandLine().orElse("").contains("kafka")) {
+                throw new IllegalStateException("pid " + pid + " is not a Kafka broker");
+            }
+            return broker;
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new IllegalStateException("This test pauses Kafka to simulate an outage, so it needs the broker "
+                    + "scripts/platform starts (its pid file " + pidFile + ") or Testcontainers; an external "
+                    + "PLATFORM_KAFKA_BOOTSTRAP broker cannot be paused (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static java.nio.file.Path repositoryRoot() {
+        java.nio.file.Path dir = java.nio.file.Path.of(System.getProperty("user.dir")).toAbsolutePath();
+        while (dir != null && !java.nio.file.Files.isRegularFile(dir.resolve("scripts/platform"))) {
+            dir = dir.getParent();
+        }
+        if (dir == null) {
+            throw new IllegalStateException("not inside the repository (no scripts/platform above "
+                    + System.getProperty("user.dir") + ")");
+        }
+        return dir;
+    }
+
+    private static void signal(ProcessHandle process, String signal) {
+        try {
+            int exit = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start()
+                    .waitFor();
+            if (exit != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + process.pid() + " exited with " + exit);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     // ---- containers, started lazily --------------------------------------------------------------------------
 
     private PostgreSQLContainer postgres() {
