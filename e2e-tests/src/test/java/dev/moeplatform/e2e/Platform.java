@@ -27,6 +27,11 @@ public final class Platform implements AutoCloseable {
         return service("gateway").withHeaders("Authorization", "Bearer " + apiKey);
     }
 
+    /** The gateway's base URL, for clients other than {@link Http}. */
+    public String gatewayUrl() {
+        return services.stream().filter(s -> s.name().equals("gateway")).findFirst().orElseThrow().baseUrl();
+    }
+
     /** The public entry without credentials. */
     public Http anonymousGateway() {
         return service("gateway");

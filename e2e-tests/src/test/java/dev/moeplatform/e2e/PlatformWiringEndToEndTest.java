@@ -129,9 +129,12 @@ class PlatformWiringEndToEndTest {
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"Measure me\"}]}";
         assertThat(platform.gateway().post("/v1/chat/completions", "application/json", chat).status()).isEqualTo(200);
 
+        // From the next hour, after the price the tests run with (RunningPlatform).
+        String nextHour = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.HOURS).plusSeconds(3600)
+                .toString();
         Http.Response price = platform.service("billing").post("/v1/billing/prices/self-hosted", "application/json",
                 "{\"model\":\"" + RunningPlatform.INFERENCE_MODEL + "\",\"hardwareProfile\":\"cpu-server\","
-                        + "\"utilisation\":0.5}", LedgerRun.asAdmin());
+                        + "\"utilisation\":0.5,\"effectiveFrom\":\"" + nextHour + "\"}", LedgerRun.asAdmin());
         assertThat(price.status()).as(price.body()).isEqualTo(201);
         JsonNode inputs = price.json().get("selfHosted");
         assertThat(inputs.get("throughputSource").asString()).startsWith("measured: ")

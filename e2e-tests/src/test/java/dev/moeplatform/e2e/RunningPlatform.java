@@ -95,8 +95,21 @@ public final class RunningPlatform implements ParameterResolver {
         if (key.status() != 201) {
             throw new IllegalStateException("cannot create the test key: " + key);
         }
+        // The served model's price for these tests: an H100 hour ($2.95) for 1 token/s, $819.444444 per 1M tokens,
+        // dear enough that budgets bite after a few calls.
+        String monthStart = java.time.YearMonth.now(java.time.ZoneOffset.UTC).atDay(1)
+                .atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toString();
+        Http.Response price = admin.post("/admin/billing/prices/self-hosted", "application/json", "{\"model\":\""
+                + INFERENCE_MODEL + "\",\"hardwareProfile\":\"h100\",\"tokensPerSecond\":1,\"utilisation\":1,"
+                + "\"effectiveFrom\":\"" + monthStart + "\"}");
+        if (price.status() != 201) {
+            throw new IllegalStateException("cannot price the test model: " + price);
+        }
         return key.json().get("key").asString();
     }
+
+    /** USD per 1M tokens of {@link #INFERENCE_MODEL} in these tests (see {@link #createTenantAndKey}). */
+    static final java.math.BigDecimal MODEL_PRICE = new java.math.BigDecimal("819.444444");
 
     /** The same environment variables an operator sets (see docker-compose.yml and scripts/platform). */
     static Map<String, String> environmentFor(String service, Map<String, Integer> ports) {

@@ -87,6 +87,17 @@ public class BillingClient {
         }), List.of());
     }
 
+    /** Forgets the budgets (this replica), so that a budget an administrator just set applies to the next call. */
+    public void forgetBudgets() {
+        budgets.set(null);
+    }
+
+    /** Forgets prices and a tenant's settings, after an administrator changed them through this replica. */
+    public void forgetPricesAndSettings() {
+        prices.set(null);
+        referenceModels.clear();
+    }
+
     /** The tenant's reference commercial model, or null while unknown. */
     public Mono<String> referenceModel(String tenant) {
         Cached<String> known = referenceModels.get(tenant);
