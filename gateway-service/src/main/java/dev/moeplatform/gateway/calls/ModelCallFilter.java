@@ -56,9 +56,12 @@ class ModelCallFilter implements GlobalFilter, Ordered {
     private final BudgetGuard budgets;
     private final BillingClient billing;
     private final long defaultMaxTokens;
+    private final GatewayMetrics metrics;
 
     ModelCallFilter(JsonMapper json, UsageEventPublisher publisher, RateLimits limits, BudgetGuard budgets,
-            BillingClient billing, @Value("${platform.gateway.budgets.default-max-tokens:4096}") long defaultMaxTokens) {
+            BillingClient billing, @Value("${platform.gateway.budgets.default-max-tokens:4096}") long defaultMaxTokens,
+            GatewayMetrics metrics) {
+        this.metrics = metrics;
         this.json = json;
         this.publisher = publisher;
         this.limits = limits;
@@ -84,6 +87,8 @@ class ModelCallFilter implements GlobalFilter, Ordered {
             return chain.filter(exchange);
         }
         Caller caller = Caller.of(exchange);
+        long arrived = System.nanoTime();
+        String tenant = caller.key().tenant();
         return DataBufferUtils.join(request.getBody()).map(ModelCallFilter::bytes).defaultIfEmpty(new byte[0])
                 .flatMap(bytes -> {
                     ModelCall call = ModelCall.parse(path, readJson(bytes));
@@ -91,11 +96,13 @@ class ModelCallFilter implements GlobalFilter, Ordered {
                         return chain.filter(withBody(exchange, bytes)); // the upstream answers with its 400
                     }
                     if (!caller.key().allows(call.model())) {
+                        metrics.rejected(tenant, "model");
                         return Mono.error(new ApiException(new ApiError(403, "The model '" + call.model() + "' is "
                                 + "not allowed for this API key (" + caller.key().display() + ").", "model",
                                 "model_not_allowed")));
                     }
                     if (!publisher.hasRoom()) {
+                        metrics.rejected(tenant, "metering");
                         return Mono.error(new ApiException(ApiError.of(503, "Usage metering is unavailable (the "
                                 + "usage event buffer is full), so no model call can be accepted; try again shortly.",
                                 "metering_unavailable")));
@@ -103,6 +110,7 @@ class ModelCallFilter implements GlobalFilter, Ordered {
                     return limits.admit(caller.key()).flatMap(decision -> {
                         RateLimitHeaders.write(exchange.getResponse().getHeaders(), decision);
                         if (!decision.allowed()) {
+                            metrics.rejected(tenant, "rate_limit");
                             return Mono.error(new ApiException(ApiError.of(429, "Rate limit reached for "
                                     + (decision.requests() != null && decision.requests().retryMs() > 0
                                     ? "requests" : "tokens") + " per minute of this API key or its tenant; retry after "
@@ -111,9 +119,13 @@ class ModelCallFilter implements GlobalFilter, Ordered {
                         }
                         long maxTokens = call.endpoint().equals("embeddings") ? 0 : maxTokens(call.body());
                         return budgets.reserve(caller.key(), call.model(), bytes.length, maxTokens)
+                                .doOnError(ApiException.class, refused -> metrics.rejected(tenant, "budget"))
                                 .zipWith(pricing(caller))
-                                .flatMap(admitted -> forward(exchange, chain, caller, call, bytes, admitted.getT1(),
-                                        admitted.getT2()));
+                                .flatMap(admitted -> {
+                                    metrics.overhead(System.nanoTime() - arrived);
+                                    return forward(exchange, chain, caller, call, bytes, admitted.getT1(),
+                                            admitted.getT2());
+                                });
                     });
                 });
     }
@@ -140,8 +152,12 @@ class ModelCallFilter implements GlobalFilter, Ordered {
                 .response(new MeteringResponse(exchange.getResponse(), metered, stripUsage, json,
                         response -> costHeaders(response, metered, call.model(), pricing)))
                 .build();
-        java.util.function.Consumer<MeteredCall.Result> settle = result -> settle(caller, call, reservation,
-                pricing, result);
+        java.util.function.Consumer<MeteredCall.Result> settle = result -> {
+            settle(caller, call, reservation, pricing, result);
+            var status = exchange.getResponse().getStatusCode();
+            metrics.call(caller.key().tenant(), call.model(), result.event().outcome(),
+                    status == null ? 0 : status.value());
+        };
         return chain.filter(meteredExchange)
                 .doOnSuccess(done -> metered.finish(MeteredCall.Outcome.SUCCESS, settle))
                 .doOnError(failed -> metered.finish(MeteredCall.Outcome.ERROR, settle))

@@ -71,6 +71,13 @@ class RateLimitTest {
         // One request refills every 20 s at 3 per minute.
         assertThat(Long.parseLong(refused.header("Retry-After"))).isBetween(15L, 20L);
         assertThat(refused.header("x-ratelimit-remaining-requests")).isEqualTo("0");
+
+        String scrape = second.get("/actuator/prometheus").body();
+        assertThat(scrape).containsPattern("platform_gateway_rejections_total\\{[^}]*reason=\"rate_limit\"[^}]*tenant=\""
+                + tenant + "\"[^}]*} 1\\.0");
+        assertThat(first.get("/actuator/prometheus").body()).contains("platform_gateway_calls_total{",
+                "platform_gateway_overhead_seconds_bucket{", "platform_gateway_metering_buffered",
+                "platform_gateway_key_cache_total{");
     }
 
     @Test
