@@ -16,24 +16,29 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.kafka.core.KafkaTemplate;
 import tools.jackson.databind.json.JsonMapper;
 
-/** What billing tests do over and over: publish usage events, call the API as someone, wait for the ledger. */
+/**
+ * What billing tests do over and over: publish usage events, call the API as someone, wait for the ledger. A bean of
+ * the shared test context ({@link BillingTestContext} registers it): tests autowire it.
+ */
 public final class BillingFixture {
 
     public static final IdentityHeader IDENTITIES = new IdentityHeader(BillingTestContext.IDENTITY_SECRET);
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    private final Http http;
+    private final org.springframework.core.env.Environment environment;
     private final KafkaTemplate<String, byte[]> kafka;
     private final JdbcTemplate jdbc;
 
-    public BillingFixture(int port, KafkaTemplate<String, byte[]> kafka, JdbcTemplate jdbc) {
-        this.http = new Http("http://127.0.0.1:" + port);
+    public BillingFixture(org.springframework.core.env.Environment environment, KafkaTemplate<String, byte[]> kafka,
+            JdbcTemplate jdbc) {
+        this.environment = environment;
         this.kafka = kafka;
         this.jdbc = jdbc;
     }
 
+    /** The service's HTTP API (its port is known once the server has started, hence not in the constructor). */
     public Http http() {
-        return http;
+        return new Http("http://127.0.0.1:" + environment.getRequiredProperty("local.server.port"));
     }
 
     /** Headers that make a request come from an API key of {@code tenant}. */

@@ -35,5 +35,8 @@ public class BillingTestContext implements ApplicationContextInitializer<Configu
                 "platform.billing.alerts.delivery-interval=200ms",
                 "platform.billing.alerts.webhook-secret=" + WEBHOOK_SECRET));
         TestPropertyValues.of(properties).applyTo(context);
+        if (context instanceof org.springframework.context.support.GenericApplicationContext beans) {
+            beans.registerBean(BillingFixture.class);
+        }
     }
 }

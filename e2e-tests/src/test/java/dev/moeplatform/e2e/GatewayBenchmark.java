@@ -69,6 +69,7 @@ public final class GatewayBenchmark {
                 try (ServiceProcess gateway = startGateway(root, logs, ports, stub.url())) {
                     String key = setUp(gateway.http(), RunningPlatform.INFERENCE_MODEL, "stub-model");
                     System.out.println("\n[1] upstream stub on loopback (chat, non-streamed, 5 tokens)");
+                    sequential(gateway.baseUrl(), stub.url(), key, "stub-model", 1000);
                     for (int rate : new int[] {100, 1000}) {
                         openLoop(rate, seconds, gateway.baseUrl(), stub.url(), key, "stub-model");
                     }
@@ -79,6 +80,8 @@ public final class GatewayBenchmark {
                         "http://127.0.0.1:" + ports.get("inference"))) {
                     String key = setUp(gateway.http(), RunningPlatform.INFERENCE_MODEL, null);
                     System.out.println("\n[2] the real inference-service (bundled model, chat, 4 tokens)");
+                    sequential(gateway.baseUrl(), "http://127.0.0.1:" + ports.get("inference"), key,
+                            RunningPlatform.INFERENCE_MODEL, 300);
                     openLoop(20, seconds, gateway.baseUrl(), "http://127.0.0.1:" + ports.get("inference"), key,
                             RunningPlatform.INFERENCE_MODEL);
                     timeToFirstByte(gateway.baseUrl(), "http://127.0.0.1:" + ports.get("inference"), key,
@@ -100,8 +103,9 @@ public final class GatewayBenchmark {
             throws Exception {
         Map<String, String> env = RunningPlatform.environmentFor("gateway", ports);
         env.put("INFERENCE_URL", upstream);
+        // Production settings, not the functional tests' small heap and C1-only JIT.
         ServiceProcess gateway = ServiceProcess.start("gateway", jar(root, "gateway"), ports.get("gateway"), env,
-                logs);
+                logs, List.of("-Xmx768m"));
         gateway.awaitReady(Instant.now().plus(Duration.ofMinutes(3)));
         return gateway;
     }
@@ -139,6 +143,7 @@ public final class GatewayBenchmark {
         ConcurrentLinkedQueue<Long> directly = new ConcurrentLinkedQueue<>();
         AtomicInteger errors = new AtomicInteger();
         AtomicInteger inFlight = new AtomicInteger();
+        AtomicInteger dropped = new AtomicInteger();
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
         // Warm up both paths (JIT, connections) before measuring.
@@ -157,6 +162,10 @@ public final class GatewayBenchmark {
                 return;
             }
             long due = start + n * periodNanos;
+            if (inFlight.get() > 4 * rate) { // the target cannot keep up: count, do not pile up without bound
+                dropped.addAndGet(2);
+                return;
+            }
             for (boolean throughGateway : new boolean[] {true, false}) {
                 inFlight.incrementAndGet();
                 send(client, throughGateway ? gateway : direct, throughGateway ? key : null, body)
@@ -182,10 +191,41 @@ public final class GatewayBenchmark {
         List<Long> g = sorted(viaGateway);
         List<Long> d = sorted(directly);
         System.out.printf("  %5d req/s offered (x2: through the gateway and direct), %d s: achieved %.0f req/s through "
-                + "the gateway, %d errors%n", rate, seconds, g.size() / elapsed, errors.get());
+                + "the gateway, %d errors, %d not sent (over %d in flight)%n", rate, seconds, g.size() / elapsed,
+                errors.get(), dropped.get(), 4 * rate);
         System.out.printf("    latency p50 / p99: gateway %s / %s ms, direct %s / %s ms -> overhead p50 %s ms, p99 %s ms%n",
                 ms(pct(g, 50)), ms(pct(g, 99)), ms(pct(d, 50)), ms(pct(d, 99)), ms(pct(g, 50) - pct(d, 50)),
                 ms(pct(g, 99) - pct(d, 99)));
+        client.close();
+    }
+
+    /** One request at a time, alternating gateway and direct: the overhead without any queueing. */
+    private static void sequential(String gateway, String direct, String key, String model, int count)
+            throws Exception {
+        String body = CHAT.formatted(model, model.equals("stub-model") ? 5 : 4, "");
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        List<Long> g = new ArrayList<>();
+        List<Long> d = new ArrayList<>();
+        for (int i = 0; i < count + 200; i++) {
+            long start = System.nanoTime();
+            int gs = client.send(request(gateway, key, body), HttpResponse.BodyHandlers.ofString()).statusCode();
+            long viaGateway = System.nanoTime() - start;
+            start = System.nanoTime();
+            int ds = client.send(request(direct, null, body), HttpResponse.BodyHandlers.ofString()).statusCode();
+            long directly = System.nanoTime() - start;
+            if (gs != 200 || ds != 200) {
+                throw new IllegalStateException("status " + gs + " / " + ds);
+            }
+            if (i >= 200) { // the first 200 warm up both paths
+                g.add(viaGateway);
+                d.add(directly);
+            }
+        }
+        Collections.sort(g);
+        Collections.sort(d);
+        System.out.printf("  one at a time (%d each): gateway p50 / p99 %s / %s ms, direct %s / %s ms -> overhead p50 "
+                + "%s ms, p99 %s ms%n", count, ms(pct(g, 50)), ms(pct(g, 99)), ms(pct(d, 50)), ms(pct(d, 99)),
+                ms(pct(g, 50) - pct(d, 50)), ms(pct(g, 99) - pct(d, 99)));
         client.close();
     }
 

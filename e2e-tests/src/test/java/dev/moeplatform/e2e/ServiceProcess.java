@@ -25,8 +25,16 @@ final class ServiceProcess implements AutoCloseable {
         this.process = process;
     }
 
+    /** Test settings: a small heap and quick start-up (C1 only), enough for functional tests. */
+    static final List<String> TEST_JVM = List.of("-Xmx256m", "-XX:TieredStopAtLevel=1");
+
     static ServiceProcess start(String name, Path jar, int port, Map<String, String> environment, Path logDir)
             throws IOException {
+        return start(name, jar, port, environment, logDir, TEST_JVM);
+    }
+
+    static ServiceProcess start(String name, Path jar, int port, Map<String, String> environment, Path logDir,
+            List<String> jvmOptions) throws IOException {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: build the services first (./mvnw package, or run"
                     + " the whole build with scripts/platform test)");
@@ -35,8 +43,10 @@ final class ServiceProcess implements AutoCloseable {
         Path log = logDir.resolve(name + ".log");
         String java = ProcessHandle.current().info().command().orElse("java");
         // --enable-native-access: inference-service runs the native engine through JNI (harmless elsewhere).
-        ProcessBuilder builder = new ProcessBuilder(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1",
-                "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString()))
+        List<String> command = new java.util.ArrayList<>(List.of(java));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-jar", jar.toString()));
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         builder.environment().putAll(environment);

@@ -32,9 +32,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.kafka.core.KafkaTemplate;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -47,15 +45,12 @@ class BudgetAlertTest {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    @Value("${local.server.port}")
-    int port;
-    @Autowired
-    KafkaTemplate<String, byte[]> kafka;
     @Autowired
     JdbcTemplate jdbc;
     @Autowired
     MeterRegistry meters;
 
+    @Autowired
     BillingFixture billing;
     Http http;
     HttpServer receiver;
@@ -66,7 +61,6 @@ class BudgetAlertTest {
 
     @BeforeEach
     void receiver() throws IOException {
-        billing = new BillingFixture(port, kafka, jdbc);
         http = billing.http();
         receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         receiver.createContext("/alerts", exchange -> {

@@ -22,33 +22,24 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.kafka.core.KafkaTemplate;
 
 @BillingTest
 class LedgerTest {
 
-    @Value("${local.server.port}")
-    int port;
     @Value("${spring.kafka.bootstrap-servers}")
     String bootstrap;
-    @Autowired
-    KafkaTemplate<String, byte[]> kafka;
     @Autowired
     JdbcTemplate jdbc;
     @Autowired
     MeterRegistry meters;
 
+    @Autowired
     BillingFixture billing;
 
-    @BeforeEach
-    void fixture() {
-        billing = new BillingFixture(port, kafka, jdbc);
-    }
 
     @Test
     void everyEventIsLedgeredOnceAndTheRollupSumsExactlyTheLedger() {

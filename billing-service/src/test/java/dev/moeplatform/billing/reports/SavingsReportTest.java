@@ -15,9 +15,6 @@ import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.kafka.core.KafkaTemplate;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -27,13 +24,7 @@ import tools.jackson.databind.JsonNode;
 @BillingTest
 class SavingsReportTest {
 
-    @Value("${local.server.port}")
-    int port;
     @Autowired
-    KafkaTemplate<String, byte[]> kafka;
-    @Autowired
-    JdbcTemplate jdbc;
-
     BillingFixture billing;
     Http http;
     String model;
@@ -41,7 +32,6 @@ class SavingsReportTest {
 
     @BeforeEach
     void fixture() {
-        billing = new BillingFixture(port, kafka, jdbc);
         http = billing.http();
         model = "moe-" + UUID.randomUUID();
         tenant = "acme-" + UUID.randomUUID();

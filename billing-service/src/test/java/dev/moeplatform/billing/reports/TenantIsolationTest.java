@@ -15,22 +15,13 @@ import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.kafka.core.KafkaTemplate;
 import tools.jackson.databind.JsonNode;
 
 /** A tenant's key reaches its own data only, through every report endpoint; administrators see every tenant. */
 @BillingTest
 class TenantIsolationTest {
 
-    @Value("${local.server.port}")
-    int port;
     @Autowired
-    KafkaTemplate<String, byte[]> kafka;
-    @Autowired
-    JdbcTemplate jdbc;
-
     BillingFixture billing;
     Http http;
     String alpha;
@@ -39,7 +30,6 @@ class TenantIsolationTest {
 
     @BeforeEach
     void usageOfTwoTenants() {
-        billing = new BillingFixture(port, kafka, jdbc);
         http = billing.http();
         alpha = "alpha-" + UUID.randomUUID();
         beta = "beta-" + UUID.randomUUID();

@@ -101,30 +101,44 @@ public class BillingClient {
     /** The tenant's reference commercial model, or null while unknown. */
     public Mono<String> referenceModel(String tenant) {
         Cached<String> known = referenceModels.get(tenant);
-        if (known != null && known.fetchedAt().plus(SETTINGS_TTL).isAfter(Instant.now())) {
-            return Mono.just(known.value());
-        }
-        return get("/v1/billing/tenants/" + tenant + "/settings")
+        Mono<String> fetch = get("/v1/billing/tenants/" + tenant + "/settings")
                 .map(json -> json.get("referenceModel").asString())
-                .doOnNext(model -> referenceModels.put(tenant, new Cached<>(model, Instant.now())))
-                .onErrorResume(e -> known == null ? Mono.empty() : Mono.just(known.value()));
+                .onErrorResume(e -> Mono.just(known == null ? "" : known.value())) // "" = unknown, for a TTL
+                .doOnNext(model -> referenceModels.put(tenant, new Cached<>(model, Instant.now())));
+        if (known == null) {
+            return fetch.filter(model -> !model.isEmpty());
+        }
+        if (known.fetchedAt().plus(SETTINGS_TTL).isBefore(Instant.now()) && refreshing.add("settings:" + tenant)) {
+            fetch.doFinally(signal -> refreshing.remove("settings:" + tenant)).subscribe();
+        }
+        return Mono.just(known.value()).filter(model -> !model.isEmpty());
     }
 
-    /** The cached value while fresh; else a refresh, falling back to the last value (or {@code none}). */
+    /**
+     * The cached value, refreshed in the background once stale (a call never waits for billing-service when a value
+     * is known); only the very first call, or one after {@link #forgetBudgets}, waits for the fetch. A failed fetch
+     * keeps the last value.
+     */
     private <T> Mono<T> cached(AtomicReference<Cached<T>> cache, Duration ttl, Mono<T> fetch, T none) {
         Cached<T> current = cache.get();
-        if (current != null && current.fetchedAt().plus(ttl).isAfter(Instant.now())) {
-            return Mono.just(current.value());
-        }
-        return fetch.doOnNext(value -> cache.set(new Cached<>(value, Instant.now())))
+        Mono<T> refresh = fetch.doOnNext(value -> cache.set(new Cached<>(value, Instant.now())))
                 .onErrorResume(e -> {
-                    // Remembered for a TTL too, so that a billing outage does not add a timeout to every call.
                     T last = current == null ? none : current.value();
-                    cache.set(new Cached<>(last, Instant.now()));
+                    cache.set(new Cached<>(last, Instant.now())); // retried after a TTL, not on every call
                     log.warn("billing-service did not answer ({}); using the last known values", e.toString());
                     return Mono.just(last);
                 });
+        if (current == null) {
+            return refresh;
+        }
+        if (current.fetchedAt().plus(ttl).isBefore(Instant.now()) && refreshing.add(cache)) {
+            refresh.doFinally(signal -> refreshing.remove(cache)).subscribe();
+        }
+        return Mono.just(current.value());
     }
+
+    /** Caches with a background refresh in flight, so that a burst of calls starts one refresh, not hundreds. */
+    private final java.util.Set<Object> refreshing = ConcurrentHashMap.newKeySet();
 
     private static BigDecimal decimal(JsonNode node, String field) {
         JsonNode value = node.get(field);
