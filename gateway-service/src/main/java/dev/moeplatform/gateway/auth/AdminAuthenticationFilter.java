@@ -41,7 +41,7 @@ class AdminAuthenticationFilter implements WebFilter, Ordered {
             return chain.filter(exchange);
         }
         if (token == null) {
-            return Mono.error(new ApiException(ApiError.of(401, "The admin API is closed: set GATEWAY_ADMIN_TOKEN "
+            return Refusals.refuse(exchange, new ApiException(ApiError.of(401, "The admin API is closed: set GATEWAY_ADMIN_TOKEN "
                     + "(at least " + GatewayProperties.MIN_ADMIN_TOKEN_LENGTH + " characters) on the gateway.",
                     "admin_disabled")));
         }
@@ -49,7 +49,7 @@ class AdminAuthenticationFilter implements WebFilter, Ordered {
         byte[] presented = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
                 ? authorization.substring(7).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
         if (!MessageDigest.isEqual(presented, token)) {
-            return Mono.error(new ApiException(ApiError.of(401, "The admin API needs the administrator's token as "
+            return Refusals.refuse(exchange, new ApiException(ApiError.of(401, "The admin API needs the administrator's token as "
                     + "'Authorization: Bearer <GATEWAY_ADMIN_TOKEN>'.", "invalid_admin_token")));
         }
         return chain.filter(exchange);

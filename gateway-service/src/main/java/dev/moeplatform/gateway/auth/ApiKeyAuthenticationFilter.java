@@ -47,15 +47,17 @@ public class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
         }
         String authorization = exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return Mono.error(new ApiException(ApiError.of(401, "You didn't provide an API key. Send it as "
-                    + "'Authorization: Bearer sk-moe-…'; an administrator creates keys under /admin/keys.",
+            return Refusals.refuse(exchange, new ApiException(ApiError.of(401, "You didn't provide an API key. Send "
+                    + "it as 'Authorization: Bearer sk-moe-…'; an administrator creates keys under /admin/keys.",
                     "missing_api_key")));
         }
-        return keys.verify(authorization.substring(7).trim()).flatMap(key -> {
-            new Caller(key, exchange.getAttribute(RequestIds.ATTRIBUTE)).attachTo(exchange);
-            return chain.filter(signed(exchange, new PlatformIdentity(key.tenant(), key.team(), key.id(),
-                    requestId(exchange), PlatformIdentity.Role.TENANT)));
-        });
+        return keys.verify(authorization.substring(7).trim())
+                .onErrorResume(ApiException.class, refused -> Refusals.refuse(exchange, refused))
+                .flatMap(key -> {
+                    new Caller(key, exchange.getAttribute(RequestIds.ATTRIBUTE)).attachTo(exchange);
+                    return chain.filter(signed(exchange, new PlatformIdentity(key.tenant(), key.team(), key.id(),
+                            requestId(exchange), PlatformIdentity.Role.TENANT)));
+                });
     }
 
     private static String requestId(ServerWebExchange exchange) {

@@ -59,10 +59,20 @@ class KafkaOutageTest {
                 for (int i = 0; i < 6; i++) {
                     call(gateway, key, served, 200);
                 }
+                // A call's event is queued as its exchange completes, a moment after the client has the answer.
+                long queued = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+                while (publisher.buffered() < 6 && System.nanoTime() < queued) {
+                    Thread.sleep(20);
+                }
                 assertThat(publisher.buffered()).as("events waiting for Kafka").isGreaterThanOrEqualTo(6);
                 // The small replica takes calls until 3 events wait, then refuses rather than serve unmetered.
                 for (int i = 0; i < 3; i++) {
                     call(smallReplica, key, served, 200);
+                }
+                UsageEventPublisher smallBuffer = small.getBean(UsageEventPublisher.class);
+                long full = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+                while (smallBuffer.buffered() < 3 && System.nanoTime() < full) {
+                    Thread.sleep(20);
                 }
                 Http.Response refused = smallReplica.post("/v1/chat/completions", "application/json", CHAT, key);
                 assertThat(assertOpenAiError(refused, 503).get("code").asString()).isEqualTo("metering_unavailable");
