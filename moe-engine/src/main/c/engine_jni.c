@@ -22,6 +22,7 @@
 static void throw_kind(JNIEnv *env, ErrKind kind, const char *msg) {
     const char *name = kind == ERR_FORMAT ? "dev/moeplatform/engine/GgufFormatException"
                        : kind == ERR_ARG  ? "java/lang/IllegalArgumentException"
+                       : kind == ERR_KV_FULL ? "dev/moeplatform/engine/KvCacheFullException"
                                           : "dev/moeplatform/engine/EngineException";
     jclass cls = (*env)->FindClass(env, name);
     if (cls) (*env)->ThrowNew(env, cls, msg); /* else NoClassDefFoundError is pending */
@@ -255,6 +256,24 @@ JNIEXPORT jstring FN(modelInfoJson)(JNIEnv *env, jclass cls, jlong model) {
     json_int(buf, size, &n, "weight_bytes", (long long)m->weight_bytes);
     json_int(buf, size, &n, "active_weight_bytes_per_token", (long long)m->active_weight_bytes);
     json_int(buf, size, &n, "kv_bytes_per_token", (long long)m->kv_bytes_per_token);
+    json_int(buf, size, &n, "kv_bytes_per_token_mha", (long long)m->kv_bytes_per_token_mha);
+    json_int(buf, size, &n, "kv_page_bytes", (long long)m->kv_page_bytes);
+    json_int(buf, size, &n, "kv_page_positions", KV_PAGE);
+    { /* deepseek2's; 0, "none" or the defaults elsewhere */
+        json_int(buf, size, &n, "q_lora_rank", c->q_lora_rank);
+        json_int(buf, size, &n, "kv_lora_rank", c->kv_lora_rank);
+        json_int(buf, size, &n, "n_leading_dense", c->n_leading_dense);
+        json_int(buf, size, &n, "n_expert_shared", c->n_expert_shared);
+        json_str(buf, size, &n, "expert_gating", c->gating == GATING_SIGMOID ? "sigmoid" : "softmax");
+        json_int(buf, size, &n, "n_expert_group", c->n_group);
+        json_int(buf, size, &n, "n_expert_group_used", c->n_group_used);
+        json_num(buf, size, &n, "expert_weights_scale", c->expert_weights_scale);
+        json_str(buf, size, &n, "rope_scaling", c->yarn ? "yarn" : "none");
+        json_num(buf, size, &n, "rope_scaling_factor", c->rope_factor);
+        json_str(buf, size, &n, "mla_layout", c->arch != ARCH_DEEPSEEK2 ? "none"
+                                              : m->layers[0].wk_b.data ? "split"
+                                                                       : "combined");
+    }
     json_int(buf, size, &n, "file_bytes", (long long)m->file_bytes);
     buf[n - 1] = '}'; /* replaces the last comma */
     return (*env)->NewStringUTF(env, buf); /* ASCII only */
@@ -444,6 +463,29 @@ JNIEXPORT void FN(step)(JNIEnv *env, jclass cls, jlong model, jlongArray sequenc
         else (*env)->SetFloatArrayRegion(env, logits, 0, (jsize)n_out, out);
     }
     free(handles), free(seqs), free(cnt), free(tok), free(out);
+}
+
+JNIEXPORT void FN(modelSetKvBudget)(JNIEnv *env, jclass cls, jlong model, jlong bytes) {
+    (void)cls;
+    Model *m = model_of(env, model);
+    if (!m) return;
+    if (bytes < 0) {
+        throw_fmt(env, ERR_ARG, "KV cache budget must be >= 0 bytes, got %lld", (long long)bytes);
+        return;
+    }
+    Error err;
+    if (model_set_kv_budget(m, (size_t)bytes, &err)) throw_err(env, &err);
+}
+
+JNIEXPORT jlongArray FN(kvCacheUsage)(JNIEnv *env, jclass cls, jlong model) {
+    (void)cls;
+    Model *m = model_of(env, model);
+    if (!m) return NULL;
+    jlong v[3] = {(jlong)(m->kv_pages_used * m->kv_page_bytes), (jlong)(m->kv_pages_budget * m->kv_page_bytes),
+                  (jlong)m->kv_page_bytes};
+    jlongArray out = (*env)->NewLongArray(env, 3);
+    if (out) (*env)->SetLongArrayRegion(env, out, 0, 3, v);
+    return out;
 }
 
 /* ---- kernels and bandwidth ------------------------------------------------------------------------------- */

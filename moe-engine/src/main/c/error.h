@@ -12,6 +12,7 @@ typedef enum {
     ERR_IO,     /* cannot open/map the file -> EngineException */
     ERR_OOM,    /* out of memory -> EngineException */
     ERR_ARG,    /* bad argument -> IllegalArgumentException */
+    ERR_KV_FULL, /* the KV cache budget cannot hold a step -> KvCacheFullException */
 } ErrKind;
 
 typedef struct {

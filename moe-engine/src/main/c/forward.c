@@ -25,8 +25,20 @@ struct RunState {
     float *o;                      /* [C][n_head * hd_v] attention output */
     float *hb, *hb2;               /* [C][max(n_ff, n_ff_shexp)]: dense FFN / shared expert hidden */
     float *rope_cos, *rope_sin;    /* [C][n_rot / 2] */
+    /* multi-head latent attention (deepseek2) */
+    float *qa;                     /* [C][q_lora_rank] */
+    float *kva;                    /* [C][kv_lora_rank + n_rot]: the latent, then the shared rope key */
+    float *qn;                     /* [n_head][C][qk_nope]: each head's non-rotated query part, by head */
+    float *qabs;                   /* [n_head][C][kv_lora_rank]: the same absorbed into the latent space */
+    float *ql;                     /* [C][n_head][kv_lora_rank + n_rot]: the query against the cached rows */
+    float *olat;                   /* [n_head][C][kv_lora_rank]: attention output in the latent space */
+    float *ov;                     /* [n_head][C][head_dim_v]: the same after the value up-projection */
+    float *rowbuf;                 /* [threads][kv_lora_rank]: a dequantized attn_kv_b row (combined layout) */
     /* MoE */
     float *router;                 /* [C][n_expert] logits, then probabilities */
+    float *sel_score;              /* [C][n_expert] the scores experts are selected by */
+    float *group_score;            /* [n_group] */
+    int *group_keep;               /* [n_group] */
     float *shared_gate;            /* [C] */
     int *sel;                      /* [C][k] chosen experts, best first */
     float *sel_w;                  /* [C][k] their weights */
@@ -37,6 +49,8 @@ struct RunState {
     MatJob *jobs;                  /* [2 * n_expert + 4] */
     Q8Scratch q8;                  /* the -q8a paths' quantized inputs of one matmul call (see runstate_new) */
 };
+
+static int pages_for(int positions) { return (positions + KV_PAGE - 1) / KV_PAGE; }
 
 /* ---- the math -------------------------------------------------------------------------------------------- */
 
@@ -100,21 +114,43 @@ static void attend(const Model *m, int layer, int t, int h) {
     const struct RunState *rs = m->rs;
     Sequence *s = rs->seq[t];
     int pos = rs->pos[t], g = h / (c->n_head / c->n_head_kv), hk = c->head_dim_k, hv = c->head_dim_v;
-    size_t kv_k = (size_t)c->n_head_kv * hk, kv_v = (size_t)c->n_head_kv * hv;
     const float *q = rs->q + (size_t)t * c->n_head * hk + (size_t)h * hk;
-    const float *kc = s->k_cache + (size_t)layer * s->n_ctx * kv_k + (size_t)g * hk;
-    const float *vc = s->v_cache + (size_t)layer * s->n_ctx * kv_v + (size_t)g * hv;
     float *sc = s->scores + (size_t)h * s->n_ctx, *o = rs->o + (size_t)t * c->n_head * hv + (size_t)h * hv;
     DotFn dot = m->kernels->dot[type_traits(GGML_TYPE_F32)->slot];
     float sqrt_hk = sqrtf((float)hk);
     for (int p = 0; p <= pos; p++) {
-        dot((const uint8_t *)(kc + p * kv_k), q, 0, 1, hk, &sc[p]);
+        dot((const uint8_t *)(kv_cell(s, layer, p) + (size_t)g * hk), q, 0, 1, hk, &sc[p]);
         sc[p] /= sqrt_hk;
     }
     softmax(sc, pos + 1);
     memset(o, 0, (size_t)hv * sizeof *o);
-    for (int p = 0; p <= pos; p++)
-        for (int i = 0; i < hv; i++) o[i] += sc[p] * vc[p * kv_v + i];
+    for (int p = 0; p <= pos; p++) {
+        const float *v = kv_cell(s, layer, p) + m->kv_k_dim + (size_t)g * hv;
+        for (int i = 0; i < hv; i++) o[i] += sc[p] * v[i];
+    }
+}
+
+/* MLA, absorbed: token t, head h scores each cached row [latent | rope key] against its query [W_UK^T q_nope |
+ * q_rope] and sums the latents with those weights; the value up-projection is applied after (attention_mla). */
+static void attend_latent(const Model *m, int layer, int t, int h) {
+    const Config *c = &m->c;
+    const struct RunState *rs = m->rs;
+    Sequence *s = rs->seq[t];
+    int pos = rs->pos[t], R = c->kv_lora_rank, row = m->kv_k_dim;
+    const float *q = rs->ql + ((size_t)t * c->n_head + h) * row;
+    float *sc = s->scores + (size_t)h * s->n_ctx, *o = rs->olat + ((size_t)h * STEP_CHUNK + t) * R;
+    DotFn dot = m->kernels->dot[type_traits(GGML_TYPE_F32)->slot];
+    float scale = (float)c->kq_scale;
+    for (int p = 0; p <= pos; p++) {
+        dot((const uint8_t *)kv_cell(s, layer, p), q, 0, 1, row, &sc[p]);
+        sc[p] *= scale;
+    }
+    softmax(sc, pos + 1);
+    memset(o, 0, (size_t)R * sizeof *o);
+    for (int p = 0; p <= pos; p++) {
+        const float *lat = kv_cell(s, layer, p), w = sc[p];
+        for (int i = 0; i < R; i++) o[i] += w * lat[i];
+    }
 }
 
 /* Work items are (run, head): a run's tokens share their sequence's score buffer, so one thread takes them in
@@ -128,7 +164,9 @@ static void attention_thread(void *arg, int thread) {
         int item = atomic_fetch_add(&a->next, 1);
         if (item >= rs->n_runs * n_head) return;
         int r = item / n_head, h = item % n_head;
-        for (int t = rs->run_first[r]; t < rs->run_first[r + 1]; t++) attend(a->m, a->layer, t, h);
+        for (int t = rs->run_first[r]; t < rs->run_first[r + 1]; t++)
+            if (a->m->c.arch == ARCH_DEEPSEEK2) attend_latent(a->m, a->layer, t, h);
+            else attend(a->m, a->layer, t, h);
     }
 }
 
@@ -158,14 +196,123 @@ static void attention_block(Model *m, int l, int n) {
             if (L->k_norm) rmsnorm(k + h * hk, k + h * hk, L->k_norm, hk, c->eps);
             rope(k + h * hk, cos_t, sin_t, c->n_rot, c->rope_neox);
         }
-        Sequence *s = rs->seq[t];
-        size_t cell = (size_t)l * s->n_ctx + rs->pos[t];
-        memcpy(s->k_cache + cell * k_dim, k, (size_t)k_dim * sizeof *k);
-        memcpy(s->v_cache + cell * v_dim, v, (size_t)v_dim * sizeof *v);
+        float *cell = kv_cell(rs->seq[t], l, rs->pos[t]);
+        memcpy(cell, k, (size_t)k_dim * sizeof *k);
+        memcpy(cell + k_dim, v, (size_t)v_dim * sizeof *v);
     }
     AttnCtx a = {.m = m, .layer = l};
     atomic_init(&a.next, 0);
     pool_run(m->pool, attention_thread, &a);
+    nj = 0;
+    add_job(rs->jobs, &nj, L->wo, rs->o, rs->xb2, n);
+    matmul(m->pool, m->kernels, rs->jobs, nj, &rs->q8);
+    for (size_t i = 0; i < (size_t)n * E; i++) rs->x[i] += rs->xb2[i];
+}
+
+/* W_UK^T q_nope for the combined attn_kv_b layout, whose key rows map the latent to q_nope's space: the product
+ * goes through the rows (axpy of each dequantized row), one head per work item. */
+typedef struct {
+    const Model *m;
+    const Layer *L;
+    int n;
+    atomic_int next;
+} AbsorbCtx;
+
+static void absorb_combined_thread(void *arg, int thread) {
+    AbsorbCtx *a = arg;
+    const Config *c = &a->m->c;
+    struct RunState *rs = a->m->rs;
+    const Mat *w = &a->L->wkv_b;
+    const TypeTraits *tr = type_traits(w->type);
+    int R = c->kv_lora_rank, nope = c->qk_nope, per_head = c->qk_nope + c->head_dim_v;
+    float *buf = rs->rowbuf + (size_t)thread * R;
+    for (;;) {
+        int h = atomic_fetch_add(&a->next, 1);
+        if (h >= c->n_head) return;
+        float *out = rs->qabs + (size_t)h * STEP_CHUNK * R;
+        memset(out, 0, (size_t)a->n * R * sizeof *out);
+        for (int r = 0; r < nope; r++) {
+            tr->to_float(w->data + (size_t)(h * per_head + r) * w->row_bytes, buf, R);
+            for (int t = 0; t < a->n; t++) {
+                float qr = rs->qn[((size_t)h * STEP_CHUNK + t) * nope + r];
+                float *o = out + (size_t)t * R;
+                for (int i = 0; i < R; i++) o[i] += qr * buf[i];
+            }
+        }
+    }
+}
+
+/* The value up-projection of head h: [kv_lora -> head_dim_v]. */
+static Mat value_up(const Layer *L, const Config *c, int h) {
+    if (L->wv_b.data) return mat_expert(&L->wv_b, h);
+    Mat v = L->wkv_b;
+    v.data += (size_t)(h * (c->qk_nope + c->head_dim_v) + c->qk_nope) * v.row_bytes;
+    v.n_out = c->head_dim_v;
+    return v;
+}
+
+/* Multi-head latent attention (deepseek2) in the absorbed form: the cache holds one normalised latent and one
+ * rotated key part per position, shared by all heads; each head's query is moved into the latent space (W_UK^T)
+ * and its output out of it (W_UV), so keys and values are never expanded. */
+static void attention_mla(Model *m, int l, int n) {
+    const Config *c = &m->c;
+    const Layer *L = &m->layers[l];
+    struct RunState *rs = m->rs;
+    int E = c->n_embd, H = c->n_head, hk = c->head_dim_k, hv = c->head_dim_v, R = c->kv_lora_rank;
+    int nope = c->qk_nope, rot = c->n_rot, half = rot / 2, row = m->kv_k_dim;
+    for (int t = 0; t < n; t++) rmsnorm(rs->xb + (size_t)t * E, rs->x + (size_t)t * E, L->attn_norm, E, c->eps);
+    int nj = 0;
+    add_job(rs->jobs, &nj, L->wkv_a, rs->xb, rs->kva, n);
+    add_job(rs->jobs, &nj, c->q_lora_rank ? L->wq_a : L->wq, rs->xb, c->q_lora_rank ? rs->qa : rs->q, n);
+    matmul(m->pool, m->kernels, rs->jobs, nj, &rs->q8);
+    if (c->q_lora_rank) {
+        for (int t = 0; t < n; t++)
+            rmsnorm(rs->qa + (size_t)t * c->q_lora_rank, rs->qa + (size_t)t * c->q_lora_rank, L->q_a_norm,
+                    c->q_lora_rank, c->eps);
+        nj = 0;
+        add_job(rs->jobs, &nj, L->wq_b, rs->qa, rs->q, n);
+        matmul(m->pool, m->kernels, rs->jobs, nj, &rs->q8);
+    }
+    for (int t = 0; t < n; t++) {
+        float *kv = rs->kva + (size_t)t * row, *q = rs->q + (size_t)t * H * hk;
+        const float *cos_t = rs->rope_cos + (size_t)t * half, *sin_t = rs->rope_sin + (size_t)t * half;
+        rmsnorm(kv, kv, L->kv_a_norm, R, c->eps);
+        rope(kv + R, cos_t, sin_t, rot, 0);
+        memcpy(kv_cell(rs->seq[t], l, rs->pos[t]), kv, (size_t)row * sizeof *kv);
+        for (int h = 0; h < H; h++) {
+            float *qh = q + (size_t)h * hk;
+            rope(qh + nope, cos_t, sin_t, rot, 0);
+            memcpy(rs->qn + ((size_t)h * STEP_CHUNK + t) * nope, qh, (size_t)nope * sizeof *qh);
+            memcpy(rs->ql + ((size_t)t * H + h) * row + R, qh + nope, (size_t)rot * sizeof *qh);
+        }
+    }
+    if (L->wk_b.data) {
+        nj = 0;
+        for (int h = 0; h < H; h++)
+            add_job(rs->jobs, &nj, mat_expert(&L->wk_b, h), rs->qn + (size_t)h * STEP_CHUNK * nope,
+                    rs->qabs + (size_t)h * STEP_CHUNK * R, n);
+        matmul(m->pool, m->kernels, rs->jobs, nj, &rs->q8);
+    } else {
+        AbsorbCtx a = {.m = m, .L = L, .n = n};
+        atomic_init(&a.next, 0);
+        pool_run(m->pool, absorb_combined_thread, &a);
+    }
+    for (int t = 0; t < n; t++)
+        for (int h = 0; h < H; h++)
+            memcpy(rs->ql + ((size_t)t * H + h) * row, rs->qabs + ((size_t)h * STEP_CHUNK + t) * R,
+                   (size_t)R * sizeof(float));
+    AttnCtx a = {.m = m, .layer = l};
+    atomic_init(&a.next, 0);
+    pool_run(m->pool, attention_thread, &a);
+    nj = 0;
+    for (int h = 0; h < H; h++)
+        add_job(rs->jobs, &nj, value_up(L, c, h), rs->olat + (size_t)h * STEP_CHUNK * R,
+                rs->ov + (size_t)h * STEP_CHUNK * hv, n);
+    matmul(m->pool, m->kernels, rs->jobs, nj, &rs->q8);
+    for (int t = 0; t < n; t++)
+        for (int h = 0; h < H; h++)
+            memcpy(rs->o + ((size_t)t * H + h) * hv, rs->ov + ((size_t)h * STEP_CHUNK + t) * hv,
+                   (size_t)hv * sizeof(float));
     nj = 0;
     add_job(rs->jobs, &nj, L->wo, rs->o, rs->xb2, n);
     matmul(m->pool, m->kernels, rs->jobs, nj, &rs->q8);
@@ -189,19 +336,48 @@ static void ffn_dense(Model *m, int l, int n) {
     for (size_t i = 0; i < (size_t)n * c->n_embd; i++) rs->x[i] += rs->xb2[i];
 }
 
-/* Router probabilities -> each token's top-k experts (sel) and their weights (sel_w); counts the choices. */
+/* The best n_group_used groups of experts (each group's score: its best selection score with softmax gating, the sum
+ * of its two best with sigmoid gating); the experts of the other groups get -inf, so top-k cannot take them. */
+static void limit_groups(const Config *c, float *score, float *group, int *keep) {
+    int per = c->n_expert / c->n_group, two = c->gating == GATING_SIGMOID && per > 1;
+    for (int g = 0; g < c->n_group; g++) {
+        const float *sg = score + (size_t)g * per;
+        int best[2];
+        top_k(sg, per, two ? 2 : 1, best);
+        group[g] = two ? sg[best[0]] + sg[best[1]] : sg[best[0]];
+    }
+    top_k(group, c->n_group, c->n_group_used, keep);
+    for (int g = 0; g < c->n_group; g++) {
+        int used = 0;
+        for (int j = 0; j < c->n_group_used; j++) used |= keep[j] == g;
+        for (int e = 0; !used && e < per; e++) score[(size_t)g * per + e] = -INFINITY;
+    }
+}
+
+/* Router logits -> each token's top-k experts (sel) and their weights (sel_w); counts the choices. Scores are the
+ * softmax (or the sigmoids) of the logits; selection adds the expert bias (deepseek2 V3) and may be limited to the
+ * best groups; the weights are the unbiased scores, renormalised over the chosen if expert_weights_norm, times
+ * expert_weights_scale. */
 static void route(Model *m, int l, int n) {
     const Config *c = &m->c;
+    const Layer *L = &m->layers[l];
     struct RunState *rs = m->rs;
     int X = c->n_expert, K = c->n_expert_used;
+    float scale = (float)c->expert_weights_scale;
     for (int t = 0; t < n; t++) {
-        float *p = rs->router + (size_t)t * X, sum = 0;
+        float *p = rs->router + (size_t)t * X, *score = rs->sel_score + (size_t)t * X, sum = 0;
         int *sel = rs->sel + (size_t)t * K;
-        softmax(p, X);
-        top_k(p, X, K, sel);
+        if (c->gating == GATING_SIGMOID)
+            for (int e = 0; e < X; e++) p[e] = sigmoid(p[e]);
+        else
+            softmax(p, X);
+        for (int e = 0; e < X; e++) score[e] = L->exp_bias ? p[e] + L->exp_bias[e] : p[e];
+        if (c->n_group > 1 && c->n_group_used < c->n_group)
+            limit_groups(c, score, rs->group_score, rs->group_keep);
+        top_k(score, X, K, sel);
         for (int j = 0; j < K; j++) sum += p[sel[j]];
         for (int j = 0; j < K; j++) {
-            rs->sel_w[(size_t)t * K + j] = c->expert_weights_norm ? p[sel[j]] / sum : p[sel[j]];
+            rs->sel_w[(size_t)t * K + j] = (c->expert_weights_norm ? p[sel[j]] / sum : p[sel[j]]) * scale;
             m->expert_counts[(size_t)l * X + sel[j]]++;
         }
     }
@@ -213,12 +389,12 @@ static void ffn_moe(Model *m, int l, int n) {
     struct RunState *rs = m->rs;
     int E = c->n_embd, X = c->n_expert, K = c->n_expert_used, F = c->n_ff_exp, S = c->n_ff_shexp;
     int shared = L->gate_shexp.data != NULL;
-    /* router, and the shared expert's gate and hidden layer (qwen2moe) */
+    /* router, and the shared experts' hidden layer and gate (qwen2moe; deepseek2's are ungated) */
     int nj = 0;
     add_job(rs->jobs, &nj, L->router, rs->xb, rs->router, n);
     rs->jobs[nj - 1].exact = 1; /* a few rows: fp32 activations keep the expert choice as close as possible */
     if (shared) {
-        add_job(rs->jobs, &nj, L->shexp_gate, rs->xb, rs->shared_gate, n);
+        if (L->shexp_gate.data) add_job(rs->jobs, &nj, L->shexp_gate, rs->xb, rs->shared_gate, n);
         add_job(rs->jobs, &nj, L->gate_shexp, rs->xb, rs->hb, n);
         add_job(rs->jobs, &nj, L->up_shexp, rs->xb, rs->hb2, n);
     }
@@ -257,9 +433,9 @@ static void ffn_moe(Model *m, int l, int n) {
                     rows);
     }
     matmul(m->pool, m->kernels, rs->jobs, nj, &rs->q8);
-    /* x += sum over the chosen experts, in order, of w_e * expert_e(h) (+ the gated shared expert) */
+    /* x += sum over the chosen experts, in order, of w_e * expert_e(h) (+ the shared experts, gated or not) */
     for (int t = 0; t < n; t++) {
-        float *x = rs->x + (size_t)t * E, g = shared ? sigmoid(rs->shared_gate[t]) : 0.0f;
+        float *x = rs->x + (size_t)t * E, g = !shared ? 0.0f : L->shexp_gate.data ? sigmoid(rs->shared_gate[t]) : 1.0f;
         for (int i = 0; i < E; i++) {
             float f = 0;
             for (int j = 0; j < K; j++)
@@ -275,7 +451,7 @@ static void ffn_block(Model *m, int l, int n) {
     int E = m->c.n_embd;
     for (int t = 0; t < n; t++)
         rmsnorm(rs->xb + (size_t)t * E, rs->x + (size_t)t * E, m->layers[l].ffn_norm, E, m->c.eps);
-    if (m->c.n_expert) ffn_moe(m, l, n);
+    if (m->layers[l].moe) ffn_moe(m, l, n);
     else ffn_dense(m, l, n);
 }
 
@@ -290,7 +466,7 @@ static void forward_chunk(Model *m, int n, float *logits) {
     for (int t = 0; t < n; t++) {
         te->to_float(m->token_embd.data + (size_t)rs->tok[t] * m->token_embd.row_bytes, rs->x + (size_t)t * E, E);
         for (int i = 0; i < half; i++) {
-            double angle = rs->pos[t] * pow(c->rope_theta, -2.0 * i / c->n_rot);
+            double angle = rs->pos[t] * m->rope_freq[i];
             rs->rope_cos[(size_t)t * half + i] = (float)cos(angle);
             rs->rope_sin[(size_t)t * half + i] = (float)sin(angle);
         }
@@ -298,7 +474,8 @@ static void forward_chunk(Model *m, int n, float *logits) {
     }
     rs->run_first[rs->n_runs] = n;
     for (int l = 0; l < c->n_layer; l++) {
-        attention_block(m, l, n);
+        if (c->arch == ARCH_DEEPSEEK2) attention_mla(m, l, n);
+        else attention_block(m, l, n);
         ffn_block(m, l, n);
     }
     /* logits of the sequences whose last token is in this chunk: consecutive sequences of the step */
@@ -342,12 +519,33 @@ static int validate_step(Model *m, Sequence *const *seqs, const int32_t *counts,
     if (n_logits < (int64_t)n_seqs * m->c.n_vocab)
         return err_set(err, ERR_ARG, "logits hold %lld values, %lld needed", (long long)n_logits,
                        (long long)n_seqs * m->c.n_vocab);
+    size_t new_pages = 0;
+    for (int i = 0; i < n_seqs; i++) new_pages += (size_t)pages_for(seqs[i]->pos + counts[i]) - (size_t)seqs[i]->n_pages;
+    if (m->kv_pages_budget && m->kv_pages_used + new_pages > m->kv_pages_budget)
+        return err_set(err, ERR_KV_FULL,
+                       "KV cache budget exhausted: this step needs %zu more bytes, %zu of %zu are free",
+                       new_pages * m->kv_page_bytes, (m->kv_pages_budget - m->kv_pages_used) * m->kv_page_bytes,
+                       m->kv_pages_budget * m->kv_page_bytes);
+    return 0;
+}
+
+/* Takes the pages a sequence needs to hold `positions`. */
+static int grow(Sequence *s, int positions, Error *err) {
+    Model *m = s->model;
+    while (s->n_pages < pages_for(positions)) {
+        float *page = malloc(m->kv_page_bytes);
+        if (!page) return err_set(err, ERR_OOM, "out of memory for a KV cache page of %zu bytes", m->kv_page_bytes);
+        s->pages[s->n_pages++] = page;
+        m->kv_pages_used++;
+    }
     return 0;
 }
 
 int model_step(Model *m, Sequence *const *seqs, const int32_t *counts, int n_seqs, const int32_t *tokens,
                int64_t n_tokens, float *logits, int64_t n_logits, Error *err) {
     if (validate_step(m, seqs, counts, n_seqs, tokens, n_tokens, n_logits, err)) return -1;
+    for (int i = 0; i < n_seqs; i++)
+        if (grow(seqs[i], seqs[i]->pos + counts[i], err)) return -1; /* pages taken stay the sequence's */
     struct RunState *rs = m->rs;
     int si = 0, sj = 0; /* sequence, and token within it, of token g of the step */
     for (int64_t g = 0; g < n_tokens;) {
@@ -391,7 +589,21 @@ struct RunState *runstate_new(const Model *m, Error *err) {
         rs->hb2 = alloc(C * ff, sizeof(float), &ok);
         rs->rope_cos = alloc(C * (size_t)(c->n_rot / 2), sizeof(float), &ok);
         rs->rope_sin = alloc(C * (size_t)(c->n_rot / 2), sizeof(float), &ok);
+        size_t H = (size_t)c->n_head, R = (size_t)c->kv_lora_rank;
+        if (c->arch == ARCH_DEEPSEEK2) {
+            rs->qa = alloc(C * (size_t)c->q_lora_rank, sizeof(float), &ok);
+            rs->kva = alloc(C * (size_t)m->kv_k_dim, sizeof(float), &ok);
+            rs->qn = alloc(H * C * (size_t)c->qk_nope, sizeof(float), &ok);
+            rs->qabs = alloc(H * C * R, sizeof(float), &ok);
+            rs->ql = alloc(C * H * (size_t)m->kv_k_dim, sizeof(float), &ok);
+            rs->olat = alloc(H * C * R, sizeof(float), &ok);
+            rs->ov = alloc(H * C * (size_t)c->head_dim_v, sizeof(float), &ok);
+            rs->rowbuf = alloc((size_t)pool_size(m->pool) * R, sizeof(float), &ok);
+        }
         rs->router = alloc(C * X, sizeof(float), &ok);
+        rs->sel_score = alloc(C * X, sizeof(float), &ok);
+        rs->group_score = alloc((size_t)c->n_group, sizeof(float), &ok);
+        rs->group_keep = alloc((size_t)c->n_group, sizeof(int), &ok);
         rs->shared_gate = alloc(C, sizeof(float), &ok);
         rs->sel = alloc(C * K, sizeof(int), &ok);
         rs->sel_w = alloc(C * K, sizeof(float), &ok);
@@ -402,7 +614,7 @@ struct RunState *runstate_new(const Model *m, Error *err) {
         rs->ye = alloc(C * K * E, sizeof(float), &ok);
         rs->he = alloc(C * K * (size_t)c->n_ff_exp, sizeof(float), &ok);
         rs->he2 = alloc(C * K * (size_t)c->n_ff_exp, sizeof(float), &ok);
-        rs->jobs = alloc(2 * X + 4, sizeof(MatJob), &ok);
+        rs->jobs = alloc(2 * X + 4 > H + 4 ? 2 * X + 4 : H + 4, sizeof(MatJob), &ok);
         /* The largest set of distinct inputs of one matmul call: xb (n_embd), o (n_head * head_dim_v), hb (ff),
          * xe + hb (k * n_embd + ff, the experts' gate/up with the shared expert's down) or he (k * n_ff_exp), for
          * up to C tokens; quantized inputs have rows of a multiple of QK values. */
@@ -412,6 +624,9 @@ struct RunState *runstate_new(const Model *m, Error *err) {
             per_token = per_token > ff ? per_token : ff;
             per_token = per_token > ke ? per_token : ke;
             per_token = per_token > kf ? per_token : kf;
+            size_t mla = H * (size_t)(c->qk_nope > c->kv_lora_rank ? c->qk_nope : c->kv_lora_rank); /* W_UK, W_UV */
+            per_token = per_token > mla ? per_token : mla;
+            per_token = per_token > (size_t)c->q_lora_rank ? per_token : (size_t)c->q_lora_rank;
             rs->q8.cap = (int64_t)(C * per_token / QK);
             rs->q8.blocks = alloc((size_t)rs->q8.cap, sizeof(BlockQ8A), &ok);
         }
@@ -427,12 +642,15 @@ struct RunState *runstate_new(const Model *m, Error *err) {
 void runstate_free(struct RunState *rs) {
     if (!rs) return;
     float *floats[] = {rs->x, rs->xb, rs->xb2, rs->q, rs->k, rs->v, rs->o, rs->hb, rs->hb2, rs->rope_cos,
-                       rs->rope_sin, rs->router, rs->shared_gate, rs->sel_w, rs->xe, rs->ye, rs->he, rs->he2};
+                       rs->rope_sin, rs->router, rs->shared_gate, rs->sel_w, rs->xe, rs->ye, rs->he, rs->he2,
+                       rs->qa, rs->kva, rs->qn, rs->qabs, rs->ql, rs->olat, rs->ov, rs->rowbuf, rs->sel_score,
+                       rs->group_score};
     for (size_t i = 0; i < sizeof floats / sizeof *floats; i++) free(floats[i]);
     free(rs->sel);
     free(rs->pair_row);
     free(rs->expert_first);
     free(rs->expert_next);
+    free(rs->group_keep);
     free(rs->jobs);
     free(rs->q8.blocks);
     free(rs);
@@ -446,20 +664,16 @@ Sequence *sequence_new(Model *m, int n_ctx, Error *err) {
         err_set(err, ERR_ARG, "context length must be >= 1, got %d", n_ctx);
         return NULL;
     }
-    size_t cells, k_size, v_size, scores;
-    int ok = size_mul((size_t)c->n_layer, (size_t)n_ctx, &cells) &&
-             size_mul(cells, (size_t)c->n_head_kv * c->head_dim_k, &k_size) &&
-             size_mul(cells, (size_t)c->n_head_kv * c->head_dim_v, &v_size) &&
-             size_mul((size_t)c->n_head, (size_t)n_ctx, &scores);
+    size_t scores;
+    int ok = size_mul((size_t)c->n_head, (size_t)n_ctx, &scores);
     Sequence *s = alloc(1, sizeof *s, &ok);
     if (s) {
-        s->k_cache = alloc(k_size, sizeof(float), &ok);
-        s->v_cache = alloc(v_size, sizeof(float), &ok);
+        s->pages = alloc((size_t)pages_for(n_ctx), sizeof *s->pages, &ok);
         s->scores = alloc(scores, sizeof(float), &ok);
     }
     if (!ok) {
-        sequence_free(s);
-        err_set(err, ERR_OOM, "out of memory for a KV cache of %d positions", n_ctx);
+        if (s) free(s->pages), free(s->scores), free(s);
+        err_set(err, ERR_OOM, "out of memory for a sequence of %d positions", n_ctx);
         return NULL;
     }
     s->magic = SEQUENCE_MAGIC;
@@ -468,11 +682,19 @@ Sequence *sequence_new(Model *m, int n_ctx, Error *err) {
     return s;
 }
 
+/* Returns the pages beyond the first `keep`. */
+static void release_pages(Sequence *s, int keep) {
+    while (s->n_pages > keep) {
+        free(s->pages[--s->n_pages]);
+        s->model->kv_pages_used--;
+    }
+}
+
 void sequence_free(Sequence *s) {
     if (!s) return;
+    release_pages(s, 0);
     s->magic = 0;
-    free(s->k_cache);
-    free(s->v_cache);
+    free(s->pages);
     free(s->scores);
     free(s);
 }
@@ -481,5 +703,6 @@ int sequence_truncate(Sequence *s, int pos, Error *err) {
     if (pos < 0 || pos > s->pos)
         return err_set(err, ERR_ARG, "cannot truncate a sequence at position %d to %d", s->pos, pos);
     s->pos = pos;
+    release_pages(s, pages_for(pos));
     return 0;
 }

@@ -82,6 +82,15 @@ static void builtin_seeds(Seed **seeds, int *n) {
                      type_traits(types[t])->name);
             add_seed(seeds, n, name, d, size);
         }
+    for (int t = 0; t < 5; t++) { /* deepseek2: q LoRA + split layout + sigmoid/bias, or attn_q + combined */
+        ModelSpec s = spec_small("deepseek2", types[t], 1);
+        s.n_vocab = 8, s.context_length = 16, s.tied = t % 2;
+        s.q_lora = t % 2 ? 32 : 0, s.kv_b_combined = !(t % 2), s.sigmoid_bias = t % 2;
+        size_t size;
+        uint8_t *d = build_model(&s, &size);
+        snprintf(name, sizeof name, "seed-deepseek2-%s.gguf", type_traits(types[t])->name);
+        add_seed(seeds, n, name, d, size);
+    }
 }
 
 static void file_seeds(Seed **seeds, int *n, const char *dir) {

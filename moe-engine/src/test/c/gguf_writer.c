@@ -201,6 +201,7 @@ ModelSpec spec_small(const char *arch, uint32_t type, int moe) {
     if (moe) s.n_expert = 4, s.n_expert_used = 2, s.n_ff_exp = 64;
     if (moe && !strcmp(arch, "qwen2moe")) s.n_ff_shexp = 96, s.qkv_bias = 1;
     if (strcmp(arch, "llama") && moe) s.n_ff = 0; /* qwen*moe have no dense FFN width */
+    if (!strcmp(arch, "deepseek2")) s.n_expert = 4, s.n_expert_used = 2, s.n_ff_exp = 32, s.n_ff = 96;
     return s;
 }
 
@@ -257,6 +258,68 @@ static const char *blk(char *buf, int i, const char *suffix) {
     return buf;
 }
 
+/* deepseek2's keys and layers with the fixed MLA shape of gguf_writer.h (the common keys are written already). */
+enum { DS_RANK = 32, DS_NOPE = 32, DS_ROPE = 16, DS_V = 32 };
+
+static void deepseek2_layers(Builder *b) {
+    const ModelSpec *s = b->s;
+    int64_t E = s->n_embd, H = s->n_head;
+    char n[96];
+    key_u32(b, "attention.key_length", DS_RANK + DS_ROPE); /* as current converters write the split layout */
+    key_u32(b, "attention.value_length", DS_RANK);
+    key_u32(b, "attention.key_length_mla", DS_NOPE + DS_ROPE);
+    key_u32(b, "attention.value_length_mla", DS_V);
+    key_u32(b, "attention.kv_lora_rank", DS_RANK);
+    if (s->q_lora) key_u32(b, "attention.q_lora_rank", s->q_lora);
+    key_u32(b, "rope.dimension_count", DS_ROPE);
+    key_u32(b, "leading_dense_block_count", 1);
+    key_u32(b, "expert_shared_count", 1);
+    key_f32(b, "expert_weights_scale", 2.5f);
+    key_u32(b, "expert_gating_func", s->sigmoid_bias ? 2 : 1);
+    key_u32(b, "expert_group_count", 2);
+    key_u32(b, "expert_group_used_count", 1);
+    char key[128];
+    snprintf(key, sizeof key, "%s.rope.scaling.type", s->arch);
+    gw_str(b->w, key, "yarn");
+    key_f32(b, "rope.scaling.factor", 4.0f);
+    key_u32(b, "rope.scaling.original_context_length", 32);
+    key_f32(b, "rope.scaling.yarn_log_multiplier", 0.1f);
+    for (int i = 0; i < s->n_layer; i++) {
+        vector(b, blk(n, i, "attn_norm.weight"), E, 1.0f, 0.1f);
+        vector(b, blk(n, i, "ffn_norm.weight"), E, 1.0f, 0.1f);
+        if (s->q_lora) {
+            matrix(b, blk(n, i, "attn_q_a.weight"), E, s->q_lora);
+            vector(b, blk(n, i, "attn_q_a_norm.weight"), s->q_lora, 1.0f, 0.1f);
+            matrix(b, blk(n, i, "attn_q_b.weight"), s->q_lora, H * (DS_NOPE + DS_ROPE));
+        } else {
+            matrix(b, blk(n, i, "attn_q.weight"), E, H * (DS_NOPE + DS_ROPE));
+        }
+        matrix(b, blk(n, i, "attn_kv_a_mqa.weight"), E, DS_RANK + DS_ROPE);
+        vector(b, blk(n, i, "attn_kv_a_norm.weight"), DS_RANK, 1.0f, 0.1f);
+        if (s->kv_b_combined) {
+            matrix(b, blk(n, i, "attn_kv_b.weight"), DS_RANK, H * (DS_NOPE + DS_V));
+        } else {
+            tensor(b, blk(n, i, "attn_k_b.weight"), s->type, 3, DS_NOPE, DS_RANK, H, 0, 1.0f / sqrtf(DS_NOPE));
+            tensor(b, blk(n, i, "attn_v_b.weight"), s->type, 3, DS_RANK, DS_V, H, 0, 1.0f / sqrtf(DS_RANK));
+        }
+        matrix(b, blk(n, i, "attn_output.weight"), H * DS_V, E);
+        if (i == 0) {
+            matrix(b, blk(n, i, "ffn_gate.weight"), E, s->n_ff);
+            matrix(b, blk(n, i, "ffn_up.weight"), E, s->n_ff);
+            matrix(b, blk(n, i, "ffn_down.weight"), s->n_ff, E);
+            continue;
+        }
+        tensor(b, blk(n, i, "ffn_gate_inp.weight"), s->type, 2, E, s->n_expert, 1, 0, 2.0f / sqrtf((float)E));
+        if (s->sigmoid_bias) vector(b, blk(n, i, "exp_probs_b.bias"), s->n_expert, 0, 0.1f);
+        experts(b, blk(n, i, "ffn_gate_exps.weight"), E, s->n_ff_exp);
+        experts(b, blk(n, i, "ffn_up_exps.weight"), E, s->n_ff_exp);
+        experts(b, blk(n, i, "ffn_down_exps.weight"), s->n_ff_exp, E);
+        matrix(b, blk(n, i, "ffn_gate_shexp.weight"), E, s->n_ff_exp);
+        matrix(b, blk(n, i, "ffn_up_shexp.weight"), E, s->n_ff_exp);
+        matrix(b, blk(n, i, "ffn_down_shexp.weight"), s->n_ff_exp, E);
+    }
+}
+
 uint8_t *build_model(const ModelSpec *s, size_t *size) {
     Builder b = {s, gw_new(s->alignment), {s->seed}};
     int qwen2 = !strcmp(s->arch, "qwen2moe"), qwen3 = !strcmp(s->arch, "qwen3moe"), llama = !strcmp(s->arch, "llama");
@@ -299,6 +362,10 @@ uint8_t *build_model(const ModelSpec *s, size_t *size) {
     matrix(&b, "token_embd.weight", E, s->n_vocab);
     vector(&b, "output_norm.weight", E, 1.0f, 0.1f);
     if (!s->tied) matrix(&b, "output.weight", E, s->n_vocab);
+    if (!strcmp(s->arch, "deepseek2")) {
+        deepseek2_layers(&b);
+        return gw_finish(b.w, size);
+    }
     for (int i = 0; i < s->n_layer; i++) {
         vector(&b, blk(n, i, "attn_norm.weight"), E, 1.0f, 0.1f);
         vector(&b, blk(n, i, "ffn_norm.weight"), E, 1.0f, 0.1f);

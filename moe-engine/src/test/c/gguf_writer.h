@@ -32,7 +32,7 @@ uint64_t rng_next(Rng *r);
 float rng_float(Rng *r); /* uniform in [-1, 1) */
 
 typedef struct {
-    const char *arch; /* "llama", "qwen2moe", "qwen3moe", or anything else (refused on load) */
+    const char *arch; /* "llama", "qwen2moe", "qwen3moe", "deepseek2", or anything else (refused on load) */
     uint32_t type;    /* type of every matrix */
     int n_vocab, n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff, n_expert, n_expert_used, n_ff_exp, n_ff_shexp;
     int context_length;
@@ -41,6 +41,9 @@ typedef struct {
     int write_head_dim; /* write attention.key_length / value_length */
     uint64_t seed;
     uint32_t alignment;
+    /* deepseek2 (built with a fixed MLA shape: kv_lora_rank 32, heads of 32 + 16 rotated / 32, one dense layer
+     * first, one shared expert, YaRN): q LoRA rank (0: attn_q), the combined attn_kv_b layout, sigmoid + bias */
+    int q_lora, kv_b_combined, sigmoid_bias;
     /* for malformed-file tests */
     const char *skip_tensor, *skip_key, *bad_dims_tensor, *f16_tensor;
 } ModelSpec;

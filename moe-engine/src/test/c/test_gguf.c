@@ -229,7 +229,7 @@ static void test_binding(void) {
     s.skip_tensor = "token_embd.weight";
     expect_model_refused(s, "missing tensor token_embd.weight");
     s = spec_small("gpt2", GGML_TYPE_F32, 0);
-    expect_model_refused(s, "unsupported architecture 'gpt2' (supported: llama, qwen2moe, qwen3moe)");
+    expect_model_refused(s, "unsupported architecture 'gpt2' (supported: llama, qwen2moe, qwen3moe, deepseek2)");
     s = spec_small("llama", GGML_TYPE_F32, 0);
     s.skip_key = "general.architecture";
     expect_model_refused(s, "missing key general.architecture");

@@ -84,8 +84,8 @@ static void test_load_and_step(const ModelSpec *s) {
     CHECK(!memcmp(la, lb, (size_t)V * 4), "%s %s: not reproducible across instances/thread counts", s->arch,
           type_traits(s->type)->name);
     CHECK(sa->pos == 6, "position after steps");
-    if (s->n_expert) { /* every token counts once per chosen expert in every layer */
-        for (int l = 0; l < s->n_layer; l++) {
+    if (s->n_expert) { /* every token counts once per chosen expert in every MoE layer */
+        for (int l = a.m->c.n_leading_dense; l < s->n_layer; l++) {
             int64_t sum = 0;
             for (int e = 0; e < s->n_expert; e++) sum += a.m->expert_counts[l * s->n_expert + e];
             CHECK(sum == 6 * s->n_expert_used, "expert counts of layer %d: %lld", l, (long long)sum);
@@ -271,7 +271,54 @@ static void test_sizes(void) {
     unload(&t), unload(&u);
 }
 
+/* The KV cache budget: pages are taken as sequences grow, a step that does not fit is refused (ERR_KV_FULL) and
+ * changes nothing, and truncating or freeing a sequence returns its pages at once. */
+static void test_kv_budget(void) {
+    ModelSpec s = spec_small("deepseek2", GGML_TYPE_Q8_0, 1);
+    Loaded a = load_spec(&s, 1, "auto");
+    if (!a.m) return;
+    Model *m = a.m;
+    int V = m->c.n_vocab;
+    Error e;
+    CHECK(m->kv_bytes_per_token == (size_t)2 * (32 + 16) * 4, "MLA caches latent + rope key: %zu",
+          m->kv_bytes_per_token);
+    CHECK(m->kv_bytes_per_token_mha == (size_t)2 * 4 * (48 + 32) * 4, "plain cache of the same heads: %zu",
+          m->kv_bytes_per_token_mha);
+    CHECK(model_set_kv_budget(m, 3 * m->kv_page_bytes + 5, &e) == 0 && m->kv_pages_budget == 3, "budget: %s", e.msg);
+    float *logits = malloc((size_t)2 * V * 4);
+    int32_t tokens[80];
+    prompt(tokens, 80, V, 4);
+    Sequence *x = new_seq(m, 128), *y = new_seq(m, 128);
+    CHECK(m->kv_pages_used == 0, "a new sequence holds no pages");
+    step1(m, x, tokens, 40, logits); /* 2 pages */
+    CHECK(m->kv_pages_used == 2 && x->n_pages == 2, "40 positions take 2 pages: %zu", m->kv_pages_used);
+    int32_t count = 40;
+    CHECK(model_step(m, &y, &count, 1, tokens + 40, 40, logits, V, &e) == -1 && e.kind == ERR_KV_FULL,
+          "a step beyond the budget is refused");
+    CHECK(strstr(e.msg, "KV cache budget exhausted") != NULL, "message: %s", e.msg);
+    CHECK(y->pos == 0 && y->n_pages == 0 && m->kv_pages_used == 2, "the refused step changed nothing");
+    CHECK(model_set_kv_budget(m, m->kv_page_bytes, &e) == -1 && e.kind == ERR_ARG, "budget below what is held");
+    CHECK(sequence_truncate(x, 10, &e) == 0 && x->n_pages == 1 && m->kv_pages_used == 1, "truncation frees pages");
+    step1(m, y, tokens + 40, 40, logits);
+    CHECK(m->kv_pages_used == 3, "pages reused after truncation: %zu", m->kv_pages_used);
+    sequence_free(x);
+    CHECK(m->kv_pages_used == 2, "freeing returns the pages at once");
+    sequence_free(y);
+    CHECK(m->kv_pages_used == 0, "all returned");
+    free(logits);
+    unload(&a);
+}
+
 void suite_model(void) {
+    for (int t = 0; t < 5; t++) { /* deepseek2: attn_q + split layout + softmax, and q LoRA + combined + sigmoid */
+        ModelSpec s = spec_small("deepseek2", TYPES[t], 1);
+        test_load_and_step(&s);
+        s.q_lora = 32, s.kv_b_combined = 1, s.sigmoid_bias = 1;
+        test_load_and_step(&s);
+        if (t == 0 || t == 4) test_batching(&s);
+        if (t == 3) test_kernel_paths(&s);
+    }
+    test_kv_budget();
     for (size_t a = 0; a < sizeof ARCHS / sizeof *ARCHS; a++)
         for (size_t t = 0; t < 5; t++) {
             ModelSpec s = spec_small(ARCHS[a].arch, TYPES[t], ARCHS[a].moe);

@@ -58,6 +58,7 @@ public final class Model implements AutoCloseable {
         NativeLibrary.ensureLoaded();
         long handle = NativeEngine.modelLoad(file.toAbsolutePath().toString(), options.threads(), options.kernels());
         try {
+            NativeEngine.modelSetKvBudget(handle, options.kvCacheBytes());
             return new Model(handle);
         } catch (RuntimeException e) {
             NativeEngine.modelFree(handle);
@@ -152,6 +153,14 @@ public final class Model implements AutoCloseable {
                 ordered.get(i).afterStep(logits, i * vocab, vocab);
             }
             return null;
+        });
+    }
+
+    /** The KV cache pages the live sequences hold, and the budget. */
+    public KvCacheUsage kvCache() {
+        return locked(() -> {
+            long[] usage = NativeEngine.kvCacheUsage(requireOpen());
+            return new KvCacheUsage(usage[0], usage[1], usage[2], info.kvPagePositions());
         });
     }
 

@@ -3,7 +3,11 @@ package dev.moeplatform.engine;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
-/** What the engine read from a model file and what running it costs, as the native side reports it. */
+/**
+ * What the engine read from a model file and what running it costs, as the native side reports it. The fields from
+ * {@code kvLoraRank} on are deepseek2's (multi-head latent attention, DeepSeekMoE); other architectures report 0,
+ * "none" or the neutral defaults (softmax gating, one group, scale 1).
+ */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ModelInfo(
         String architecture,
@@ -29,9 +33,27 @@ public record ModelInfo(
         @JsonProperty("weight_bytes") long weightBytes,
         @JsonProperty("active_weight_bytes_per_token") long activeWeightBytesPerToken,
         @JsonProperty("kv_bytes_per_token") long kvBytesPerToken,
-        @JsonProperty("file_bytes") long fileBytes) {
+        @JsonProperty("kv_bytes_per_token_mha") long kvBytesPerTokenMultiHead,
+        @JsonProperty("kv_page_positions") int kvPagePositions,
+        @JsonProperty("file_bytes") long fileBytes,
+        @JsonProperty("kv_lora_rank") int kvLoraRank,
+        @JsonProperty("q_lora_rank") int qLoraRank,
+        @JsonProperty("n_leading_dense") int leadingDenseLayers,
+        @JsonProperty("n_expert_shared") int sharedExperts,
+        @JsonProperty("expert_gating") String expertGating,
+        @JsonProperty("n_expert_group") int expertGroups,
+        @JsonProperty("n_expert_group_used") int expertGroupsUsed,
+        @JsonProperty("expert_weights_scale") double expertWeightsScale,
+        @JsonProperty("rope_scaling") String ropeScaling,
+        @JsonProperty("rope_scaling_factor") double ropeScalingFactor,
+        @JsonProperty("mla_layout") String mlaLayout) {
 
     public boolean isMixtureOfExperts() {
         return experts > 0;
+    }
+
+    /** How many times smaller this model's KV cache is than a plain multi-head cache of the same heads (1 unless MLA). */
+    public double kvCacheCompression() {
+        return (double) kvBytesPerTokenMultiHead / kvBytesPerToken;
     }
 }

@@ -8,7 +8,8 @@ package dev.moeplatform.engine;
  *
  * <p>Exceptions thrown by the native side: {@link GgufFormatException} for a file that is not a valid model,
  * {@link EngineException} for everything else that fails inside the engine (out of memory, I/O),
- * {@link IllegalArgumentException} for bad arguments.
+ * {@link IllegalArgumentException} for bad arguments, {@link KvCacheFullException} for a step the KV cache budget cannot
+ * hold.
  */
 final class NativeEngine {
 
@@ -53,9 +54,15 @@ final class NativeEngine {
 
     static native void expertCountsReset(long model);
 
+    /** Sets the KV cache budget in bytes (whole pages; 0 = none); refused below what live sequences hold. */
+    static native void modelSetKvBudget(long model, long bytes);
+
+    /** {used bytes, budget bytes, bytes per page} of the KV cache. */
+    static native long[] kvCacheUsage(long model);
+
     // ---- sequences -----------------------------------------------------------------------------------------
 
-    /** A sequence with its own KV cache for up to {@code contextLength} positions (allocated once, here). */
+    /** A sequence that may hold up to {@code contextLength} positions (its KV cache pages are taken as it grows). */
     static native long sequenceNew(long model, int contextLength);
 
     static native void sequenceFree(long sequence);

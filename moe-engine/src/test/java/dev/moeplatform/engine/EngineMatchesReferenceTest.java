@@ -36,16 +36,23 @@ import org.junit.jupiter.params.provider.MethodSource;
  * and is still far below the order-1 errors of a real disagreement. F32/F16/BF16 weights on the -q8a paths use the
  * exact kernels and keep {@link #RELATIVE_BOUND}.
  *
+ * <p>deepseek2's attention chains more products per layer: the query through q LoRA (two products) and the absorbed
+ * key up-projection, then the value up-projection and the output, so about 7 per layer with the FFN instead of 4,
+ * 15 in all for the tiny models' 2 layers instead of 5. Independent errors add in quadrature, so its bound is
+ * {@link #Q8A_RELATIVE_BOUND} * sqrt(15 / 5) ({@link #Q8A_MLA_RELATIVE_BOUND}).
+ *
  * <p>The router of a MoE layer always runs on fp32 activations, but its input carries the earlier layers' rounding,
  * so a near-tie between two experts can still flip (seen once: llama-moe-Q8_0, position 7, error 0.24). That is an
  * order-1 discontinuity, not a rounding error: on a -q8a path each position's expert choices are compared with the
  * best exact path's (expert counters, reset every step), a position where they differ is printed and not bounded,
- * and at most one such position per model is allowed; every other position must meet the bound.
+ * and at most one such position per model is allowed (two with group-limited routing, where the choice of groups
+ * is a second discontinuity: seen on deepseek2-v2-Q4_0); every other position must meet the bound.
  */
 class EngineMatchesReferenceTest {
 
     private static final double RELATIVE_BOUND = 1e-4;
     private static final double Q8A_RELATIVE_BOUND = 5e-2;
+    private static final double Q8A_MLA_RELATIVE_BOUND = Q8A_RELATIVE_BOUND * Math.sqrt(3);
     private static volatile double worstQ8a;
     private static final int[] PROMPT = {5, 300, 17, 942, 64, 1200, 8, 77, 501, 13};
 
@@ -77,7 +84,8 @@ class EngineMatchesReferenceTest {
             int vocab = model.info().vocabSize();
             boolean q8a = kernels.endsWith("-q8a")
                     && (variant.type() == GgmlType.Q4_0 || variant.type() == GgmlType.Q8_0);
-            double bound = q8a ? Q8A_RELATIVE_BOUND : RELATIVE_BOUND;
+            double bound = !q8a ? RELATIVE_BOUND
+                    : variant.architecture().equals("deepseek2") ? Q8A_MLA_RELATIVE_BOUND : Q8A_RELATIVE_BOUND;
             // On a -q8a path a MoE model also runs the exact path alongside: once the two choose different experts
             // (an order-1 discontinuity, not a rounding error) the later positions compute another function.
             String exactPath = Model.supportedKernels().stream().filter(k -> !k.endsWith("-q8a")).findFirst()
@@ -115,8 +123,10 @@ class EngineMatchesReferenceTest {
                         }
                         assertThat(error).as("%s position %d", label, pos).isLessThanOrEqualTo(bound);
                     }
+                    // Group-limited routing (deepseek2 v2/v3 styles) has a second discontinuity: a group's choice.
+                    int allowedFlips = variant.style().equals("v2") || variant.style().equals("v3") ? 2 : 1;
                     assertThat(flippedPositions).as("%s: positions where int8 activations flip an expert choice",
-                            label).isLessThanOrEqualTo(1);
+                            label).isLessThanOrEqualTo(allowedFlips);
                 } finally {
                     NativeEngine.sequenceFree(sequence);
                     if (exact != null) {
@@ -139,7 +149,11 @@ class EngineMatchesReferenceTest {
             expected = Sampler.argmax(reference.forward(expected, PROMPT.length + i));
         }
 
-        try (Model model = Model.load(variant.file(dir), EngineFixtures.options("auto"));
+        // The exact path: argmax over random weights' logits has near-ties that int8 activations may flip (the
+        // -q8a paths are bounded position by position above).
+        String exactPath = Model.supportedKernels().stream().filter(k -> !k.endsWith("-q8a")).findFirst()
+                .orElseThrow();
+        try (Model model = Model.load(variant.file(dir), EngineFixtures.options(exactPath));
              Sequence sequence = model.newSequence(32, SamplingParams.greedy(6))) {
             sequence.append(PROMPT);
             int[] generated = new int[expectedTokens.length];

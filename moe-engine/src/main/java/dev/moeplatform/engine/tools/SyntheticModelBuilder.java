@@ -70,6 +70,10 @@ public final class SyntheticModelBuilder {
         }
         for (int i = 0; i < s.nLayer(); i++) {
             String b = "blk." + i + ".";
+            if (s.deepseek() != null) {
+                deepseek2Layer(s, i, t);
+                continue;
+            }
             t.add(new TensorSpec(b + "attn_norm.weight", GgmlType.F32, new long[] {embd}));
             t.add(new TensorSpec(b + "attn_q.weight", w, new long[] {embd, q}));
             t.add(new TensorSpec(b + "attn_k.weight", w, new long[] {embd, k}));
@@ -105,6 +109,90 @@ public final class SyntheticModelBuilder {
         return t;
     }
 
+    /** deepseek2's layer i: MLA attention, then a dense FFN (leading layers) or routed + shared experts. */
+    private static void deepseek2Layer(ModelSpec s, int i, List<TensorSpec> t) {
+        ModelSpec.DeepSeek d = s.deepseek();
+        GgmlType w = s.weightType();
+        String b = "blk." + i + ".";
+        long embd = s.nEmbd();
+        long heads = s.nHead();
+        long rank = d.kvLoraRank();
+        t.add(new TensorSpec(b + "attn_norm.weight", GgmlType.F32, new long[] {embd}));
+        if (d.qLoraRank() > 0) {
+            t.add(new TensorSpec(b + "attn_q_a.weight", w, new long[] {embd, d.qLoraRank()}));
+            t.add(new TensorSpec(b + "attn_q_a_norm.weight", GgmlType.F32, new long[] {d.qLoraRank()}));
+            t.add(new TensorSpec(b + "attn_q_b.weight", w, new long[] {d.qLoraRank(), heads * s.headDimK()}));
+        } else {
+            t.add(new TensorSpec(b + "attn_q.weight", w, new long[] {embd, heads * s.headDimK()}));
+        }
+        t.add(new TensorSpec(b + "attn_kv_a_mqa.weight", w, new long[] {embd, rank + s.nRot()}));
+        t.add(new TensorSpec(b + "attn_kv_a_norm.weight", GgmlType.F32, new long[] {rank}));
+        if (d.splitKvB()) {
+            t.add(new TensorSpec(b + "attn_k_b.weight", w, new long[] {s.qkNope(), rank, heads}));
+            t.add(new TensorSpec(b + "attn_v_b.weight", w, new long[] {rank, s.headDimV(), heads}));
+        } else {
+            t.add(new TensorSpec(b + "attn_kv_b.weight", w,
+                    new long[] {rank, heads * (s.qkNope() + s.headDimV())}));
+        }
+        t.add(new TensorSpec(b + "attn_output.weight", w, new long[] {heads * s.headDimV(), embd}));
+        t.add(new TensorSpec(b + "ffn_norm.weight", GgmlType.F32, new long[] {embd}));
+        if (i < d.leadingDense()) {
+            t.add(new TensorSpec(b + "ffn_gate.weight", w, new long[] {embd, s.nFf()}));
+            t.add(new TensorSpec(b + "ffn_up.weight", w, new long[] {embd, s.nFf()}));
+            t.add(new TensorSpec(b + "ffn_down.weight", w, new long[] {s.nFf(), embd}));
+            return;
+        }
+        t.add(new TensorSpec(b + "ffn_gate_inp.weight", w, new long[] {embd, s.nExpert()}));
+        if (d.expertBias()) {
+            t.add(new TensorSpec(b + "exp_probs_b.bias", GgmlType.F32, new long[] {s.nExpert()}));
+        }
+        t.add(new TensorSpec(b + "ffn_gate_exps.weight", w, new long[] {embd, s.nFfExp(), s.nExpert()}));
+        t.add(new TensorSpec(b + "ffn_up_exps.weight", w, new long[] {embd, s.nFfExp(), s.nExpert()}));
+        t.add(new TensorSpec(b + "ffn_down_exps.weight", w, new long[] {s.nFfExp(), embd, s.nExpert()}));
+        if (s.nFfShexp() > 0) {
+            t.add(new TensorSpec(b + "ffn_gate_shexp.weight", w, new long[] {embd, s.nFfShexp()}));
+            t.add(new TensorSpec(b + "ffn_up_shexp.weight", w, new long[] {embd, s.nFfShexp()}));
+            t.add(new TensorSpec(b + "ffn_down_shexp.weight", w, new long[] {s.nFfShexp(), embd}));
+        }
+    }
+
+    /**
+     * deepseek2's keys. The split layout is written as current converters write it: one kv head whose key/value
+     * lengths are the cached row (latent + rope key) and the latent, with the per-head sizes in the {@code _mla}
+     * keys; the combined layout as older files do, with the per-head sizes in key/value_length.
+     */
+    private static void putDeepSeek2(GgufWriter w, ModelSpec s) {
+        ModelSpec.DeepSeek d = s.deepseek();
+        String a = "deepseek2.";
+        if (d.splitKvB()) {
+            w.putUInt32(a + "attention.head_count_kv", 1)
+                    .putUInt32(a + "attention.key_length", d.kvLoraRank() + s.nRot())
+                    .putUInt32(a + "attention.value_length", d.kvLoraRank())
+                    .putUInt32(a + "attention.key_length_mla", s.headDimK())
+                    .putUInt32(a + "attention.value_length_mla", s.headDimV());
+        } else {
+            w.putUInt32(a + "attention.head_count_kv", s.nHead())
+                    .putUInt32(a + "attention.key_length", s.headDimK())
+                    .putUInt32(a + "attention.value_length", s.headDimV());
+        }
+        if (d.qLoraRank() > 0) {
+            w.putUInt32(a + "attention.q_lora_rank", d.qLoraRank());
+        }
+        w.putUInt32(a + "attention.kv_lora_rank", d.kvLoraRank())
+                .putUInt32(a + "leading_dense_block_count", d.leadingDense())
+                .putUInt32(a + "expert_shared_count", d.sharedExperts())
+                .putFloat32(a + "expert_weights_scale", d.expertWeightsScale())
+                .putUInt32(a + "expert_gating_func", d.gating())
+                .putUInt32(a + "expert_group_count", d.groups())
+                .putUInt32(a + "expert_group_used_count", d.groupsUsed());
+        if (d.yarn()) {
+            w.putString(a + "rope.scaling.type", "yarn")
+                    .putFloat32(a + "rope.scaling.factor", d.yarnFactor())
+                    .putUInt32(a + "rope.scaling.original_context_length", d.yarnOriginalContext())
+                    .putFloat32(a + "rope.scaling.yarn_log_multiplier", d.yarnLogMultiplier());
+        }
+    }
+
     /** A writer with the model's metadata and tensors declared; its tensor data is drawn while it writes. */
     public static GgufWriter writer(ModelSpec s) {
         String a = s.architecture() + ".";
@@ -117,12 +205,16 @@ public final class SyntheticModelBuilder {
                 .putUInt32(a + "embedding_length", s.nEmbd())
                 .putUInt32(a + "block_count", s.nLayer())
                 .putUInt32(a + "attention.head_count", s.nHead())
-                .putUInt32(a + "attention.head_count_kv", s.nHeadKv())
-                .putUInt32(a + "attention.key_length", s.headDimK())
-                .putUInt32(a + "attention.value_length", s.headDimV())
                 .putFloat32(a + "attention.layer_norm_rms_epsilon", s.eps())
                 .putFloat32(a + "rope.freq_base", s.ropeTheta())
                 .putUInt32(a + "rope.dimension_count", s.nRot());
+        if (s.deepseek() != null) {
+            putDeepSeek2(w, s);
+        } else {
+            w.putUInt32(a + "attention.head_count_kv", s.nHeadKv())
+                    .putUInt32(a + "attention.key_length", s.headDimK())
+                    .putUInt32(a + "attention.value_length", s.headDimV());
+        }
         if (s.nFf() > 0) {
             w.putUInt32(a + "feed_forward_length", s.nFf());
         }
@@ -132,7 +224,7 @@ public final class SyntheticModelBuilder {
                     .putUInt32(a + "expert_feed_forward_length", s.nFfExp())
                     .putBool(a + "expert_weights_norm", s.expertWeightsNorm());
         }
-        if (s.nFfShexp() > 0) {
+        if (s.nFfShexp() > 0 && s.deepseek() == null) {
             w.putUInt32(a + "expert_shared_feed_forward_length", s.nFfShexp());
         }
         putVocabulary(w, s.vocabulary());
@@ -293,7 +385,10 @@ public final class SyntheticModelBuilder {
             }
             case "small" -> {
                 b.embd(256).layers(4).heads(8, 4).ff(768).context(1024);
-                if (!arch.equals("llama")) {
+                if (arch.equals("deepseek2")) {
+                    b.heads(8, 8).headDim(96, 64).rot(32).experts(16, 4).ffExp(128)
+                            .deepseek(ModelSpec.DeepSeek.liteStyle(128));
+                } else if (!arch.equals("llama")) {
                     b.experts(8, 2).ffExp(256).ffShexp(arch.equals("qwen2moe") ? 512 : 0);
                 }
                 if (arch.equals("qwen3moe")) {
@@ -305,12 +400,32 @@ public final class SyntheticModelBuilder {
                 switch (arch) {
                     case "llama" -> b.ff(llamaMoe ? 5632 / nExpertUsed : 5632);
                     case "qwen2moe" -> b.experts(16, 2).ffExp(1408).ffShexp(2816);
+                    case "deepseek2" -> deepSeekV2Lite(b).layers(1);
                     default -> b.experts(16, 4).ffExp(1408).heads(32, 4);
                 }
             }
-            default -> throw new IllegalArgumentException("unknown preset " + name + " (tiny, small, 1gb)");
+            case "v2-lite" -> {
+                if (!arch.equals("deepseek2")) {
+                    throw new IllegalArgumentException("the v2-lite preset is deepseek2's");
+                }
+                deepSeekV2Lite(b);
+            }
+            default -> throw new IllegalArgumentException("unknown preset " + name + " (tiny, small, 1gb, v2-lite)");
         }
         return nExpert > 0 ? b.experts(nExpert, nExpertUsed) : b;
+    }
+
+    /**
+     * DeepSeek-V2-Lite's configuration (its published config.json): 27 layers of n_embd 2048, the first dense
+     * (n_ff 10944), then 64 routed experts top-6 of width 1408 plus 2 shared; 16 heads of MLA with the queries
+     * through attn_q, kv_lora_rank 512, heads of 128 + 64 rotated (keys) and 128 (values); YaRN x40 over 4096
+     * positions (mscale_all_dim 0.707: log multiplier 0.0707); softmax routing, no renormalisation, scale 1. With a
+     * 102,400-token vocabulary that is its 15.7B parameters; synthetic models keep their own vocabulary.
+     */
+    static ModelSpec.Builder deepSeekV2Lite(ModelSpec.Builder b) {
+        return b.embd(2048).layers(27).heads(16, 16).headDim(192, 128).rot(64).ff(10944).experts(64, 6).ffExp(1408)
+                .context(163840).ropeTheta(10000f).eps(1e-6f).expertWeightsNorm(false)
+                .deepseek(ModelSpec.DeepSeek.liteStyle(512).withYarn(40f, 4096, 0.0707f));
     }
 
     /** The spec with its layer count chosen so that its active (or total) weight bytes come closest to {@code bytes}. */
@@ -326,8 +441,8 @@ public final class SyntheticModelBuilder {
     // ---- command line --------------------------------------------------------------------------------------
 
     static final String USAGE = """
-            usage: build --arch llama|qwen2moe|qwen3moe --type f32|f16|bf16|q8_0|q4_0 --out FILE
-                         [--size-preset tiny|small|1gb] [--active-bytes N | --total-bytes N] [--layers N]
+            usage: build --arch llama|qwen2moe|qwen3moe|deepseek2 --type f32|f16|bf16|q8_0|q4_0 --out FILE
+                         [--size-preset tiny|small|1gb|v2-lite] [--active-bytes N | --total-bytes N] [--layers N]
                          [--experts N --experts-used K] [--seed S] [--tied]
               N may end in k, m or g (powers of 1024); 1gb means --active-bytes 1g unless a size is given;
               --experts makes llama a Mixtral-style MoE (qwen*moe take the preset's experts)""";

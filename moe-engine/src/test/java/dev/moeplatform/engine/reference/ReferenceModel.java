@@ -2,6 +2,7 @@ package dev.moeplatform.engine.reference;
 
 import dev.moeplatform.engine.tools.ModelSpec;
 import dev.moeplatform.engine.tools.SyntheticModel;
+import java.util.Arrays;
 
 /**
  * The forward pass of {@code docs/model-math.md}, written to be read against that page: float32 activations,
@@ -15,14 +16,18 @@ public final class ReferenceModel {
     private final boolean neox;
     private final float[][][] keys; // [layer][position][n_head_kv * head_dim_k]
     private final float[][][] values; // [layer][position][n_head_kv * head_dim_v]
+    private final ModelSpec.DeepSeek deepseek; // deepseek2: keys hold the latents, values the rotated key parts
+    private final double[] ropeFrequencies;
     private int length;
 
     public ReferenceModel(SyntheticModel model) {
         this.model = model;
         this.spec = model.spec();
-        this.neox = !spec.architecture().equals("llama");
+        this.neox = !spec.architecture().equals("llama") && !spec.architecture().equals("deepseek2");
+        this.deepseek = spec.deepseek();
         this.keys = new float[spec.nLayer()][spec.contextLength()][];
         this.values = new float[spec.nLayer()][spec.contextLength()][];
+        this.ropeFrequencies = ropeFrequencies(spec);
     }
 
     /** The number of positions in the cache: the position the next token takes. */
@@ -53,9 +58,11 @@ public final class ReferenceModel {
         for (int layer = 0; layer < spec.nLayer(); layer++) {
             String b = "blk." + layer + ".";
             float[] h = rmsnorm(x, w(b + "attn_norm.weight"), spec.eps());
-            x = add(x, matvec(b + "attn_output.weight", attention(layer, b, h, pos)));
+            float[] o = deepseek != null ? latentAttention(layer, b, h, pos) : attention(layer, b, h, pos);
+            x = add(x, matvec(b + "attn_output.weight", o));
             h = rmsnorm(x, w(b + "ffn_norm.weight"), spec.eps());
-            x = add(x, spec.moe() ? moe(b, h)
+            boolean moe = spec.moe() && (deepseek == null || layer >= deepseek.leadingDense());
+            x = add(x, moe ? moe(b, h)
                     : swiglu(b + "ffn_gate.weight", b + "ffn_up.weight", b + "ffn_down.weight", 0, spec.nFf(), h));
         }
         length = pos + 1;
@@ -96,6 +103,123 @@ public final class ReferenceModel {
     }
 
     /**
+     * deepseek2's multi-head latent attention, in the plain (non-absorbed) form: each cached position keeps its
+     * normalised latent c and its rotated key part k_rope; every head expands them to its key [W_UK c, k_rope] and
+     * value W_UV c, and attends with scale mscale^2 / sqrt(head_dim_k).
+     */
+    private float[] latentAttention(int layer, String b, float[] h, int pos) {
+        int heads = spec.nHead();
+        int dk = spec.headDimK();
+        int dv = spec.headDimV();
+        int nope = spec.qkNope();
+        int rot = spec.nRot();
+        int rank = deepseek.kvLoraRank();
+        float[] q = model.has(b + "attn_q_a.weight")
+                ? matvec(b + "attn_q_b.weight",
+                        rmsnorm(matvec(b + "attn_q_a.weight", h), w(b + "attn_q_a_norm.weight"), spec.eps()))
+                : matvec(b + "attn_q.weight", h);
+        float[] kva = matvec(b + "attn_kv_a_mqa.weight", h);
+        float[] latent = rmsnorm(Arrays.copyOf(kva, rank), w(b + "attn_kv_a_norm.weight"), spec.eps());
+        float[] kRope = Arrays.copyOfRange(kva, rank, rank + rot);
+        rope(kRope, 0, pos, rot, ropeFrequencies, false);
+        keys[layer][pos] = latent;
+        values[layer][pos] = kRope;
+
+        double kqScale = mscale() * mscale() / Math.sqrt(dk);
+        float[] o = new float[heads * dv];
+        for (int hd = 0; hd < heads; hd++) {
+            rope(q, hd * dk + nope, pos, rot, ropeFrequencies, false);
+            double[] s = new double[pos + 1];
+            float[][] v = new float[pos + 1][];
+            for (int t = 0; t <= pos; t++) {
+                float[] kNope = upProjection(b, hd, true, keys[layer][t]);
+                v[t] = upProjection(b, hd, false, keys[layer][t]);
+                double dot = 0;
+                for (int j = 0; j < nope; j++) {
+                    dot += (double) q[hd * dk + j] * kNope[j];
+                }
+                for (int j = 0; j < rot; j++) {
+                    dot += (double) q[hd * dk + nope + j] * values[layer][t][j];
+                }
+                s[t] = dot * kqScale;
+            }
+            double[] p = softmax(s);
+            for (int j = 0; j < dv; j++) {
+                double sum = 0;
+                for (int t = 0; t <= pos; t++) {
+                    sum += p[t] * v[t][j];
+                }
+                o[hd * dv + j] = (float) sum;
+            }
+        }
+        return o;
+    }
+
+    /**
+     * Head {@code hd}'s key (W_UK c, qk_nope values) or value (W_UV c, head_dim_v values) from a latent, read from
+     * whichever layout the file has: attn_k_b [qk_nope, rank, head] (so W_UK[r][c] = k_b[hd][c][r]) and attn_v_b
+     * [rank, v, head], or attn_kv_b [rank, head * (qk_nope + v)] with each head's key rows before its value rows.
+     */
+    private float[] upProjection(String layer, int hd, boolean key, float[] latent) {
+        int nope = spec.qkNope();
+        int dv = spec.headDimV();
+        int rank = latent.length;
+        int rows = key ? nope : dv;
+        float[] out = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            double sum = 0;
+            for (int c = 0; c < rank; c++) {
+                float weight;
+                if (!deepseek.splitKvB()) {
+                    weight = w(layer + "attn_kv_b.weight")[(hd * (nope + dv) + (key ? r : nope + r)) * rank + c];
+                } else if (key) {
+                    weight = w(layer + "attn_k_b.weight")[(hd * rank + c) * nope + r];
+                } else {
+                    weight = w(layer + "attn_v_b.weight")[(hd * dv + r) * rank + c];
+                }
+                sum += (double) weight * latent[c];
+            }
+            out[r] = (float) sum;
+        }
+        return out;
+    }
+
+    /** YaRN's attention scale correction: 1 + yarn_log_multiplier * ln(factor), 1 without YaRN. */
+    private double mscale() {
+        return deepseek != null && deepseek.yarn() ? 1 + deepseek.yarnLogMultiplier() * Math.log(deepseek.yarnFactor())
+                : 1;
+    }
+
+    /**
+     * The angle per position of each RoPE pair: theta^(-2i/n_rot); with YaRN, mixed with the same divided by the
+     * factor along a ramp between the pairs that turn beta_fast = 32 and beta_slow = 1 times over the original
+     * context (below the ramp: unchanged; above: divided).
+     */
+    static double[] ropeFrequencies(ModelSpec spec) {
+        int rot = spec.nRot();
+        double[] f = new double[rot / 2];
+        ModelSpec.DeepSeek d = spec.deepseek();
+        boolean yarn = d != null && d.yarn();
+        double low = 0;
+        double high = 0;
+        if (yarn) {
+            double lnTheta2 = 2 * Math.log(spec.ropeTheta());
+            low = Math.max(0, Math.floor(rot * Math.log(d.yarnOriginalContext() / (32 * 2 * Math.PI)) / lnTheta2));
+            high = Math.min(rot - 1, Math.ceil(rot * Math.log(d.yarnOriginalContext() / (1 * 2 * Math.PI)) / lnTheta2));
+        }
+        for (int i = 0; i < f.length; i++) {
+            double base = Math.pow(spec.ropeTheta(), -2.0 * i / rot);
+            if (!yarn) {
+                f[i] = base;
+                continue;
+            }
+            double ramp = Math.min(1, Math.max(0, (i - low) / Math.max(0.001, high - low)));
+            f[i] = base / d.yarnFactor() * ramp + base * (1 - ramp);
+        }
+        return f;
+    }
+
+    /**
      * One head: {@code s_t = q . k_t / sqrt(dk)} for {@code t = 0..pos}, {@code p = softmax(s)}, and
      * {@code o = sum_t p_t v_t} written to {@code o[oFrom ..]}, with kv head {@code g} of each cached position.
      */
@@ -119,26 +243,45 @@ public final class ReferenceModel {
         }
     }
 
-    /** Router softmax, top-k (ties: lower index first), optional renormalization, weighted experts, shared expert. */
+    /**
+     * Router scores (softmax, or deepseek2's sigmoids), selection by top-k (ties: lower index first) of the scores
+     * plus the expert bias, within the best groups when routing is group-limited; weights from the unbiased scores,
+     * optionally renormalized, times expert_weights_scale; then the weighted experts and the shared expert(s).
+     */
     private float[] moe(String b, float[] h) {
         int embd = spec.nEmbd();
-        double[] p = softmax(toDouble(matvec(b + "ffn_gate_inp.weight", h)));
-        int[] chosen = topK(p, spec.nExpertUsed());
+        double[] logits = toDouble(matvec(b + "ffn_gate_inp.weight", h));
+        boolean sigmoid = deepseek != null && deepseek.gating() == ModelSpec.GATING_SIGMOID;
+        double[] p = sigmoid ? Arrays.stream(logits).map(ReferenceModel::sigmoid).toArray() : softmax(logits);
+        double[] selection = p.clone();
+        if (model.has(b + "exp_probs_b.bias")) {
+            float[] bias = w(b + "exp_probs_b.bias");
+            for (int e = 0; e < selection.length; e++) {
+                selection[e] += bias[e];
+            }
+        }
+        if (deepseek != null && deepseek.groupsUsed() < deepseek.groups()) {
+            limitGroups(selection, deepseek.groups(), deepseek.groupsUsed(), sigmoid);
+        }
+        int[] chosen = topK(selection, spec.nExpertUsed());
         double total = 0;
         for (int e : chosen) {
             total += p[e];
         }
+        double scale = deepseek != null ? deepseek.expertWeightsScale() : 1;
         double[] f = new double[embd];
         for (int e : chosen) {
-            double weight = spec.expertWeightsNorm() ? p[e] / total : p[e];
+            double weight = (spec.expertWeightsNorm() ? p[e] / total : p[e]) * scale;
             float[] y = swiglu(b + "ffn_gate_exps.weight", b + "ffn_up_exps.weight", b + "ffn_down_exps.weight", e,
                     spec.nFfExp(), h);
             for (int i = 0; i < embd; i++) {
                 f[i] += weight * y[i];
             }
         }
-        if (model.has(b + "ffn_gate_inp_shexp.weight")) {
-            double gate = sigmoid(dot(w(b + "ffn_gate_inp_shexp.weight"), h));
+        if (spec.nFfShexp() > 0) {
+            // qwen2moe gates its shared expert; deepseek2's shared experts are added as they are
+            double gate = model.has(b + "ffn_gate_inp_shexp.weight")
+                    ? sigmoid(dot(w(b + "ffn_gate_inp_shexp.weight"), h)) : 1;
             float[] y = swiglu(b + "ffn_gate_shexp.weight", b + "ffn_up_shexp.weight", b + "ffn_down_shexp.weight",
                     0, spec.nFfShexp(), h);
             for (int i = 0; i < embd; i++) {
@@ -150,6 +293,29 @@ public final class ReferenceModel {
             out[i] = (float) f[i];
         }
         return out;
+    }
+
+    /**
+     * Keeps the experts of the {@code used} best groups (a group's score: its best selection score, or with sigmoid
+     * gating the sum of its two best) and sets the others to -infinity.
+     */
+    static void limitGroups(double[] selection, int groups, int used, boolean sumOfTwo) {
+        int per = selection.length / groups;
+        double[] score = new double[groups];
+        for (int g = 0; g < groups; g++) {
+            double[] group = Arrays.copyOfRange(selection, g * per, (g + 1) * per);
+            int[] best = topK(group, sumOfTwo && per > 1 ? 2 : 1);
+            score[g] = best.length == 2 ? group[best[0]] + group[best[1]] : group[best[0]];
+        }
+        boolean[] keep = new boolean[groups];
+        for (int g : topK(score, used)) {
+            keep[g] = true;
+        }
+        for (int g = 0; g < groups; g++) {
+            for (int e = 0; !keep[g] && e < per; e++) {
+                selection[g * per + e] = Double.NEGATIVE_INFINITY;
+            }
+        }
     }
 
     /** {@code Wdown (silu(Wgate h) * (Wup h))} with the matrices of expert {@code e} (0 for unstacked tensors). */
@@ -220,8 +386,17 @@ public final class ReferenceModel {
      * {@code pos * theta^(-2i/nRot)}; the pairs are (2i, 2i+1) (normal) or (i, i + nRot/2) (NeoX).
      */
     static void rope(float[] a, int from, int pos, int nRot, float theta, boolean neox) {
+        double[] frequencies = new double[nRot / 2];
+        for (int i = 0; i < frequencies.length; i++) {
+            frequencies[i] = Math.pow(theta, -2.0 * i / nRot);
+        }
+        rope(a, from, pos, nRot, frequencies, neox);
+    }
+
+    /** The same with each pair's angle per position given. */
+    static void rope(float[] a, int from, int pos, int nRot, double[] frequencies, boolean neox) {
         for (int i = 0; i < nRot / 2; i++) {
-            double angle = pos * Math.pow(theta, -2.0 * i / nRot);
+            double angle = pos * frequencies[i];
             double cos = Math.cos(angle);
             double sin = Math.sin(angle);
             int m = from + (neox ? i : 2 * i);
