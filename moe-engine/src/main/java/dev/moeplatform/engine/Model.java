@@ -115,44 +115,91 @@ public final class Model implements AutoCloseable {
     /**
      * Advances each sequence: it consumes its pending input (or its last sampled token) and samples its next token,
      * available afterwards from {@link Sequence#lastSampled()}. The whole batch is checked before anything runs.
+     *
+     * @return the sequences that sampled a token: all of them
+     * @throws KvCacheFullException when the KV cache budget cannot hold the step (nothing changed)
      */
-    public void step(Collection<Sequence> batch) {
-        locked(() -> {
+    public List<Sequence> step(Collection<Sequence> batch) {
+        return step(batch, Integer.MAX_VALUE);
+    }
+
+    /**
+     * One step of at most {@code tokenBudget} tokens (chunked prefill): each decoding sequence (no pending input)
+     * takes its one token first, then sequences with pending input take chunks of it, in batch order, from what is
+     * left; a sequence left with nothing this step sits it out. A sequence whose pending input is consumed in full
+     * samples its next token; one that consumed only part of it samples nothing and continues next step. Every step
+     * makes progress: with decoders taking the whole budget none of the prefills run, and with no decoders at least
+     * one chunk runs however small the budget.
+     *
+     * @return the sequences that sampled a token in this step
+     * @throws KvCacheFullException when the KV cache budget cannot hold the step (nothing changed)
+     */
+    public List<Sequence> step(Collection<Sequence> batch, int tokenBudget) {
+        if (tokenBudget < 1) {
+            throw new IllegalArgumentException("the step's token budget must be >= 1, not " + tokenBudget);
+        }
+        return locked(() -> {
             long model = requireOpen();
             List<Sequence> ordered = new ArrayList<>(new LinkedHashSet<>(batch));
             if (ordered.size() != batch.size()) {
                 throw new IllegalArgumentException("a sequence appears twice in one step");
             }
-            long[] handles = new long[ordered.size()];
-            int[] counts = new int[ordered.size()];
-            int[][] inputs = new int[ordered.size()][];
-            int total = 0;
-            for (int i = 0; i < ordered.size(); i++) {
-                Sequence sequence = ordered.get(i);
+            for (Sequence sequence : ordered) {
                 if (sequence.model() != this) {
                     throw new IllegalArgumentException("sequence belongs to another model");
                 }
                 sequence.requireOpen();
-                handles[i] = sequence.handle();
-                inputs[i] = sequence.nextInput();
-                counts[i] = inputs[i].length;
-                total += counts[i];
             }
+            int[] takes = new int[ordered.size()];
+            long left = tokenBudget;
+            for (int i = 0; i < ordered.size(); i++) {
+                if (ordered.get(i).pendingTokens() == 0) {
+                    takes[i] = ordered.get(i).nextInput(1).length; // throws when it has no input at all
+                    left -= 1;
+                }
+            }
+            boolean anyDecoder = left < tokenBudget;
+            for (int i = 0; i < ordered.size(); i++) {
+                int pending = ordered.get(i).pendingTokens();
+                if (pending > 0 && (left > 0 || !anyDecoder)) {
+                    takes[i] = (int) Math.min(pending, Math.max(left, 1));
+                    left -= takes[i];
+                    anyDecoder = true; // one chunk is enough to make progress
+                }
+            }
+            List<Sequence> stepping = new ArrayList<>();
+            List<Integer> counts = new ArrayList<>();
+            int total = 0;
+            for (int i = 0; i < ordered.size(); i++) {
+                if (takes[i] > 0) {
+                    stepping.add(ordered.get(i));
+                    counts.add(takes[i]);
+                    total += takes[i];
+                }
+            }
+            long[] handles = new long[stepping.size()];
+            int[] countArray = new int[stepping.size()];
             int[] tokens = new int[total];
             int at = 0;
-            for (int[] input : inputs) {
+            for (int i = 0; i < stepping.size(); i++) {
+                handles[i] = stepping.get(i).handle();
+                countArray[i] = counts.get(i);
+                int[] input = stepping.get(i).nextInput(countArray[i]);
                 System.arraycopy(input, 0, tokens, at, input.length);
                 at += input.length;
             }
             int vocab = info.vocabSize();
-            if (logits.length < ordered.size() * vocab) {
-                logits = new float[ordered.size() * vocab];
+            if (logits.length < stepping.size() * vocab) {
+                logits = new float[stepping.size() * vocab];
             }
-            NativeEngine.step(model, handles, tokens, counts, logits);
-            for (int i = 0; i < ordered.size(); i++) {
-                ordered.get(i).afterStep(logits, i * vocab, vocab);
+            NativeEngine.step(model, handles, tokens, countArray, logits);
+            List<Sequence> sampled = new ArrayList<>();
+            for (int i = 0; i < stepping.size(); i++) {
+                if (stepping.get(i).afterStep(countArray[i], logits, i * vocab, vocab)) {
+                    sampled.add(stepping.get(i));
+                }
             }
-            return null;
+            return sampled;
         });
     }
 

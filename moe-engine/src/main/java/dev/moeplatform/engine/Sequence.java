@@ -3,7 +3,8 @@ package dev.moeplatform.engine;
 import java.util.Arrays;
 
 /**
- * One conversation's state in a model: its KV cache (native, allocated once for its context length) and its sampler.
+ * One conversation's state in a model: its KV cache (native pages, taken as it grows and freed when it closes) and its
+ * sampler.
  * Feed it prompt tokens with {@link #append}; each {@link Model#step} then consumes the pending tokens (or, once the
  * prompt is in, the token sampled last) and samples the next token.
  *
@@ -110,10 +111,14 @@ public final class Sequence implements AutoCloseable {
         }
     }
 
-    /** The tokens the next step feeds: the pending input, else the last sampled token. */
-    int[] nextInput() {
+    int pendingTokens() {
+        return pending.length;
+    }
+
+    /** The tokens the next step feeds: up to {@code max} of the pending input, else the last sampled token. */
+    int[] nextInput(int max) {
         if (pending.length > 0) {
-            return pending;
+            return pending.length <= max ? pending : Arrays.copyOf(pending, max);
         }
         if (last == null) {
             throw new IllegalStateException("sequence has no input: append prompt tokens first");
@@ -121,7 +126,16 @@ public final class Sequence implements AutoCloseable {
         return new int[] {last.id()};
     }
 
-    void afterStep(float[] logits, int offset, int vocab) {
+    /**
+     * After a step that fed {@code consumed} tokens: samples the next token once the pending input is all in.
+     *
+     * @return whether it sampled
+     */
+    boolean afterStep(int consumed, float[] logits, int offset, int vocab) {
+        if (consumed < pending.length) {
+            pending = Arrays.copyOfRange(pending, consumed, pending.length);
+            return false;
+        }
         pending = new int[0];
         int tokensLeftAfter = JsonConstraint.UNLIMITED;
         if (constrained) {
@@ -131,6 +145,7 @@ public final class Sequence implements AutoCloseable {
         }
         last = sampler.sample(logits, offset, vocab, tokensLeftAfter);
         generated++;
+        return true;
     }
 
     /** Called by Model.close: the native memory is freed with the model. */
