@@ -62,14 +62,20 @@ class SchedulerGauges implements MeterBinder {
             FunctionCounter.builder(ENGINE_BUSY, scheduler, s -> s.stats().busyNanos() / 1e9)
                     .description("Time the engine spent stepping batches (prefill and decode)").baseUnit("seconds")
                     .tags(tags).register(registry);
-            double budget = limits.maxTokensInFlight();
-            Gauge.builder(KV_CACHE_USAGE, meters, m -> Math.min(1.0, m.kvPositions() / budget))
-                    .description("KV cache positions allocated to running sequences over max-tokens-in-flight (0..1)")
+            long kvBudget = model.kvCache().budgetBytes();
+            if (kvBudget > 0) {
+                Gauge.builder(KV_CACHE_USAGE, scheduler, s -> (double) s.stats().kvCacheReservedBytes() / kvBudget)
+                        .description("KV cache reserved by running requests (their worst case) over the budget (0..1)")
+                        .tags(tags).register(registry);
+            } else {
+                double budget = limits.maxTokensInFlight();
+                Gauge.builder(KV_CACHE_USAGE, meters, m -> Math.min(1.0, m.kvPositions() / budget))
+                        .description("KV cache positions of running sequences over max-tokens-in-flight (0..1)")
+                        .tags(tags).register(registry);
+            }
+            Gauge.builder(KV_CACHE_BYTES, scheduler, s -> (double) s.stats().kvCacheBytes())
+                    .description("KV cache pages held by the model's sequences after the last step").baseUnit("bytes")
                     .tags(tags).register(registry);
-            long bytesPerToken = model.info().kvBytesPerToken();
-            Gauge.builder(KV_CACHE_BYTES, meters, m -> (double) m.kvPositions() * bytesPerToken)
-                    .description("KV cache bytes allocated to running sequences").baseUnit("bytes").tags(tags)
-                    .register(registry);
         }
     }
 }

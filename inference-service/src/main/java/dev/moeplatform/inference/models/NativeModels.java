@@ -26,7 +26,8 @@ public class NativeModels implements DisposableBean {
     private final Map<String, Model> byId = new LinkedHashMap<>();
 
     public NativeModels(ModelCatalogProperties catalog, EngineProperties engine) {
-        ModelOptions options = ModelOptions.defaults().withKernels(engine.kernels());
+        ModelOptions options = ModelOptions.defaults().withKernels(engine.kernels())
+                .withKvCacheBytes(engine.kvCache().toBytes());
         if (engine.threads() > 0) {
             options = options.withThreads(engine.threads());
         }

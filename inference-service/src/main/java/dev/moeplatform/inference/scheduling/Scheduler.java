@@ -1,5 +1,6 @@
 package dev.moeplatform.inference.scheduling;
 
+import dev.moeplatform.engine.KvCacheUsage;
 import dev.moeplatform.engine.Model;
 import dev.moeplatform.engine.SampledToken;
 import dev.moeplatform.engine.Sequence;
@@ -8,8 +9,11 @@ import dev.moeplatform.web.errors.ApiError;
 import dev.moeplatform.web.errors.ApiException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -18,8 +22,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Continuous batching over one native model. A single engine thread loops: admit waiting requests into the running
  * batch (round-robin across tenants, up to {@code max-running-sequences}), drop cancelled and timed-out ones, run
- * ONE engine step over every running sequence, hand each its new token, and retire the finished ones (closing a
- * sequence frees its KV cache). It sleeps while there is nothing to do.
+ * ONE engine step over every running sequence (at most {@code max-step-tokens}: decoding sequences first, long
+ * prompts in chunks), hand each sequence that sampled its new token, and retire the finished ones (closing a sequence
+ * frees its KV cache pages at once). It sleeps while there is nothing to do.
+ *
+ * <p>With a KV cache budget ({@code platform.inference.engine.kv-cache}) a request is admitted only when its worst
+ * case (whole pages for prompt plus max_tokens, per choice) fits beside what the running requests reserved; until
+ * then it waits at the head of the queue, so a running sequence never runs out of cache mid-generation.
  *
  * <p>Callers {@link #submit} from any thread and read events from the {@link Generation} they get back; only the
  * engine thread touches the model, so a step is never interleaved with anything else.
@@ -42,6 +51,8 @@ public final class Scheduler implements AutoCloseable {
     private long tokensInFlight;
     private long steps;
     private long busyNanos;
+    private long kvReserved;
+    private long kvUsed;
     private long completed;
     private long cancelled;
     private long timedOut;
@@ -50,6 +61,7 @@ public final class Scheduler implements AutoCloseable {
 
     // Engine thread only.
     private final List<Job> running = new ArrayList<>();
+    private final KvCacheUsage kvCache; // the budget and page size (fixed for the model's life)
 
     public Scheduler(String modelId, Model model, SchedulerProperties limits) {
         this(modelId, model, limits, SchedulerListener.NONE);
@@ -61,6 +73,7 @@ public final class Scheduler implements AutoCloseable {
         this.model = model;
         this.limits = limits;
         this.listener = listener;
+        this.kvCache = model.kvCache();
         this.engineThread = Thread.ofPlatform().name("engine-" + modelId).daemon().unstarted(this::loop);
         engineThread.start();
     }
@@ -82,6 +95,13 @@ public final class Scheduler implements AutoCloseable {
             throw new ApiException(new ApiError(400, "The request needs " + tokens + " tokens (prompt plus max_tokens "
                     + "for each choice), more than this server holds at once (" + limits.maxTokensInFlight()
                     + "). Reduce max_tokens, n or the prompt.", "max_tokens", "request_too_large"));
+        }
+        long kvNeeded = kvBytesNeeded(request);
+        if (kvCache.budgetBytes() > 0 && kvNeeded > kvCache.budgetBytes()) {
+            throw new ApiException(new ApiError(400, "The request needs " + kvNeeded + " bytes of KV cache (prompt "
+                    + "plus max_tokens for each choice), more than this model's whole budget of "
+                    + kvCache.budgetBytes() + " bytes. Reduce max_tokens, n or the prompt.", "max_tokens",
+                    "request_too_large"));
         }
         Duration timeout = request.timeout() == null || request.timeout().compareTo(limits.requestTimeout()) > 0
                 ? limits.requestTimeout() : request.timeout();
@@ -107,7 +127,8 @@ public final class Scheduler implements AutoCloseable {
                         + tokens + ". Retry shortly.", limits.retryAfter());
             }
             tokensInFlight += tokens;
-            waiting.add(request.tenant(), new Job(request, generation, tokens, listener.accepted(modelId, request)));
+            waiting.add(request.tenant(), new Job(request, generation, tokens, kvNeeded,
+                    listener.accepted(modelId, request)));
             work.signal();
         } finally {
             lock.unlock();
@@ -119,7 +140,7 @@ public final class Scheduler implements AutoCloseable {
         lock.lock();
         try {
             return new SchedulerStats(runningSequences, waiting.size(), tokensInFlight, steps, completed, cancelled,
-                    timedOut, rejected, busyNanos);
+                    timedOut, rejected, busyNanos, kvUsed, kvReserved);
         } finally {
             lock.unlock();
         }
@@ -200,11 +221,14 @@ public final class Scheduler implements AutoCloseable {
                 }
             });
             List<Job> admitted = new ArrayList<>();
-            // Head-of-line: a large request waits for room rather than being overtaken forever by small ones.
+            // Head-of-line: a large request waits for room (batch slots, KV cache) rather than being overtaken
+            // forever by small ones.
             while (!waiting.isEmpty()
-                    && runningSequences + waiting.peek().request.choices().size() <= limits.maxRunningSequences()) {
+                    && runningSequences + waiting.peek().request.choices().size() <= limits.maxRunningSequences()
+                    && (kvCache.budgetBytes() == 0 || kvReserved + waiting.peek().kvBytes <= kvCache.budgetBytes())) {
                 Job job = waiting.poll();
                 runningSequences += job.request.choices().size();
+                kvReserved += job.kvBytes;
                 admitted.add(job);
             }
             return admitted;
@@ -257,8 +281,9 @@ public final class Scheduler implements AutoCloseable {
             }
         }
         long stepStart = System.nanoTime();
+        Set<Sequence> sampled = Collections.newSetFromMap(new IdentityHashMap<>());
         try {
-            model.step(batch);
+            sampled.addAll(model.step(batch, limits.maxStepTokens()));
         } catch (RuntimeException e) {
             log.error("Engine step failed on model '{}' ({} sequences)", modelId, batch.size(), e);
             List<Job> failed = new ArrayList<>(running);
@@ -267,10 +292,12 @@ public final class Scheduler implements AutoCloseable {
                     + e.getMessage(), null, "engine_error")), Outcome.FAILED));
             return;
         }
+        long kvAfterStep = kvCacheUsedNow();
         lock.lock();
         try {
             steps++;
             busyNanos += System.nanoTime() - stepStart;
+            kvUsed = kvAfterStep;
         } finally {
             lock.unlock();
         }
@@ -278,7 +305,7 @@ public final class Scheduler implements AutoCloseable {
             Job job = it.next();
             for (int i = 0; i < job.choices.size(); i++) {
                 ChoiceState choice = job.choices.get(i);
-                if (!choice.done) {
+                if (!choice.done && sampled.contains(choice.sequence)) { // a prompt still prefilling samples nothing
                     deliverToken(job, i, choice);
                 }
             }
@@ -305,15 +332,36 @@ public final class Scheduler implements AutoCloseable {
         job.generation.deliver(new GenerationEvent.Token(index, delta.text(), token, finish));
     }
 
+    /** KV cache pages held now (engine thread); 0 once the model is closed. */
+    private long kvCacheUsedNow() {
+        try {
+            return model.kvCache().usedBytes();
+        } catch (IllegalStateException closedModel) {
+            return 0;
+        }
+    }
+
+    /** The request's worst case in KV cache pages: each choice's context as {@link #start} sizes it. */
+    private long kvBytesNeeded(GenerationRequest request) {
+        long bytes = 0;
+        for (GenerationRequest.Choice choice : request.choices()) {
+            bytes += kvCache.bytesFor(Math.min(model.info().contextLength(), choice.tokensNeeded()));
+        }
+        return bytes;
+    }
+
     private enum Outcome { COMPLETED, CANCELLED, TIMED_OUT, FAILED }
 
     /** Frees the job's sequences and its share of the limits, and tells its caller how it ended. */
     private void retire(Job job, GenerationEvent last, Outcome outcome) {
         job.choices.forEach(c -> c.sequence.close());
+        long kvNow = kvCacheUsedNow();
         lock.lock();
         try {
+            kvUsed = kvNow;
             runningSequences -= job.request.choices().size();
             tokensInFlight -= job.tokens;
+            kvReserved -= job.kvBytes;
             switch (outcome) {
                 case COMPLETED -> completed++;
                 case CANCELLED -> cancelled++;
@@ -348,6 +396,7 @@ public final class Scheduler implements AutoCloseable {
             while (!waiting.isEmpty()) {
                 Job job = waiting.poll();
                 runningSequences += job.request.choices().size(); // retire() takes it back off
+                kvReserved += job.kvBytes;
                 left.add(job);
             }
         } finally {
@@ -363,13 +412,16 @@ public final class Scheduler implements AutoCloseable {
         final GenerationRequest request;
         final Generation generation;
         final long tokens;
+        final long kvBytes; // reserved while running
         final SchedulerListener.RequestObserver observer;
         final List<ChoiceState> choices = new ArrayList<>();
 
-        Job(GenerationRequest request, Generation generation, long tokens, SchedulerListener.RequestObserver observer) {
+        Job(GenerationRequest request, Generation generation, long tokens, long kvBytes,
+                SchedulerListener.RequestObserver observer) {
             this.request = request;
             this.generation = generation;
             this.tokens = tokens;
+            this.kvBytes = kvBytes;
             this.observer = observer;
         }
     }

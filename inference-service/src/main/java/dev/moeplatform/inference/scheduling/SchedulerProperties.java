@@ -16,6 +16,8 @@ import org.springframework.validation.annotation.Validated;
  * @param maxQueuedRequests requests admitted but not yet running
  * @param maxTokensInFlight the sum over running and queued requests of prompt plus max_tokens, per choice: bounds
  *     the KV cache the engine may have to hold
+ * @param maxStepTokens tokens one engine step may process: every running sequence's decoded token first, then chunks
+ *     of waiting prompts, so a long prompt is prefilled over several steps that keep the others decoding
  * @param requestTimeout the longest a request may take, queueing included; a request may ask for less
  * @param retryAfter what {@code Retry-After} tells a refused client
  */
@@ -25,6 +27,7 @@ public record SchedulerProperties(
         @DefaultValue("8") @Positive int maxRunningSequences,
         @DefaultValue("64") @Positive int maxQueuedRequests,
         @DefaultValue("65536") @Positive long maxTokensInFlight,
+        @DefaultValue("512") @Positive int maxStepTokens,
         @DefaultValue("5m") Duration requestTimeout,
         @DefaultValue("1s") Duration retryAfter) {
 

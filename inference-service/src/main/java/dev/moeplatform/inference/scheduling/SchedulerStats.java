@@ -8,6 +8,8 @@ package dev.moeplatform.inference.scheduling;
  * @param tokensInFlight what running and queued requests count against {@code max-tokens-in-flight}
  * @param busyNanos time the engine spent in steps (prefill and decode) since start: tokens over busy time is the
  *     model's measured throughput on this hardware, which billing prices self-hosted models from
+ * @param kvCacheBytes KV cache pages the model's sequences held after the last step
+ * @param kvCacheReservedBytes the running requests' worst case, which admission keeps within the budget
  */
 public record SchedulerStats(
         int runningSequences,
@@ -18,5 +20,7 @@ public record SchedulerStats(
         long cancelled,
         long timedOut,
         long rejected,
-        long busyNanos) {
+        long busyNanos,
+        long kvCacheBytes,
+        long kvCacheReservedBytes) {
 }
