@@ -257,6 +257,7 @@ JNIEXPORT jstring FN(modelInfoJson)(JNIEnv *env, jclass cls, jlong model) {
     json_int(buf, size, &n, "active_weight_bytes_per_token", (long long)m->active_weight_bytes);
     json_int(buf, size, &n, "kv_bytes_per_token", (long long)m->kv_bytes_per_token);
     json_int(buf, size, &n, "kv_bytes_per_token_mha", (long long)m->kv_bytes_per_token_mha);
+    json_int(buf, size, &n, "expert_bytes", (long long)m->expert_bytes);
     json_int(buf, size, &n, "kv_page_bytes", (long long)m->kv_page_bytes);
     json_int(buf, size, &n, "kv_page_positions", KV_PAGE);
     { /* deepseek2's; 0, "none" or the defaults elsewhere */
@@ -463,6 +464,25 @@ JNIEXPORT void FN(step)(JNIEnv *env, jclass cls, jlong model, jlongArray sequenc
         else (*env)->SetFloatArrayRegion(env, logits, 0, (jsize)n_out, out);
     }
     free(handles), free(seqs), free(cnt), free(tok), free(out);
+}
+
+JNIEXPORT jstring FN(profileJson)(JNIEnv *env, jclass cls, jlong model, jboolean reset) {
+    (void)cls;
+    Model *m = model_of(env, model);
+    if (!m) return NULL;
+    char buf[1024] = "{";
+    size_t n = 1, size = sizeof buf;
+    json_int(buf, size, &n, "step_ns", (long long)m->profile.step_ns);
+    json_int(buf, size, &n, "tokens", (long long)m->profile.tokens);
+    json_int(buf, size, &n, "attention_ns", (long long)m->profile.attention_ns);
+    for (int t = 0; t < N_TYPE_SLOTS; t++) {
+        char key[48];
+        snprintf(key, sizeof key, "matmul_ns_%s", slot_type_name(t));
+        json_int(buf, size, &n, key, (long long)m->profile.matmul_ns[t]);
+    }
+    buf[n - 1] = '}';
+    if (reset) memset(&m->profile, 0, sizeof m->profile);
+    return (*env)->NewStringUTF(env, buf);
 }
 
 JNIEXPORT void FN(modelSetKvBudget)(JNIEnv *env, jclass cls, jlong model, jlong bytes) {

@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define STEP_CHUNK 64
 
@@ -96,6 +97,37 @@ static void top_k(const float *p, int n, int k, int *sel) {
     }
 }
 
+/* ---- timing (the benchmark's profile: where a step's time goes) -------------------------------------------- */
+
+static uint64_t now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* The model's first nj jobs; the time goes to their weight types in proportion to the bytes each reads. */
+static void run_matmul(Model *m, int nj) {
+    struct RunState *rs = m->rs;
+    uint64_t start = now_ns();
+    matmul(m->pool, m->kernels, rs->jobs, nj, &rs->q8);
+    uint64_t elapsed = now_ns() - start;
+    double bytes[N_TYPE_SLOTS] = {0}, total = 0;
+    for (int j = 0; j < nj; j++) {
+        double b = (double)rs->jobs[j].w.n_out * (double)rs->jobs[j].w.row_bytes;
+        bytes[type_traits(rs->jobs[j].w.type)->slot] += b;
+        total += b;
+    }
+    for (int t = 0; t < N_TYPE_SLOTS && total > 0; t++)
+        m->profile.matmul_ns[t] += (uint64_t)((double)elapsed * bytes[t] / total);
+}
+
+/* Attention work (scores, softmax, weighted sums) on the pool. */
+static void run_timed(Model *m, PoolFn fn, void *ctx) {
+    uint64_t start = now_ns();
+    pool_run(m->pool, fn, ctx);
+    m->profile.attention_ns += now_ns() - start;
+}
+
 static void add_job(MatJob *jobs, int *n, Mat w, const float *x, float *y, int nt) {
     jobs[(*n)++] = (MatJob){.w = w, .x = x, .y = y, .nt = nt};
 }
@@ -130,43 +162,55 @@ static void attend(const Model *m, int layer, int t, int h) {
     }
 }
 
-/* MLA, absorbed: token t, head h scores each cached row [latent | rope key] against its query [W_UK^T q_nope |
- * q_rope] and sums the latents with those weights; the value up-projection is applied after (attention_mla). */
-static void attend_latent(const Model *m, int layer, int t, int h) {
+/* MLA, absorbed: token t, heads h0..h1-1 score each cached row [latent | rope key] against their queries
+ * [W_UK^T q_nope | q_rope] and sum the latents with those weights; the value up-projection is applied after
+ * (attention_mla). All heads read the same rows, so a group of heads goes over each row while it is in cache. */
+static void attend_latent(const Model *m, int layer, int t, int h0, int h1) {
     const Config *c = &m->c;
     const struct RunState *rs = m->rs;
     Sequence *s = rs->seq[t];
     int pos = rs->pos[t], R = c->kv_lora_rank, row = m->kv_k_dim;
-    const float *q = rs->ql + ((size_t)t * c->n_head + h) * row;
-    float *sc = s->scores + (size_t)h * s->n_ctx, *o = rs->olat + ((size_t)h * STEP_CHUNK + t) * R;
     DotFn dot = m->kernels->dot[type_traits(GGML_TYPE_F32)->slot];
     float scale = (float)c->kq_scale;
     for (int p = 0; p <= pos; p++) {
-        dot((const uint8_t *)kv_cell(s, layer, p), q, 0, 1, row, &sc[p]);
-        sc[p] *= scale;
+        const uint8_t *cached = (const uint8_t *)kv_cell(s, layer, p);
+        for (int h = h0; h < h1; h++) {
+            float *sc = s->scores + (size_t)h * s->n_ctx + p;
+            dot(cached, rs->ql + ((size_t)t * c->n_head + h) * row, 0, 1, row, sc);
+            *sc *= scale;
+        }
     }
-    softmax(sc, pos + 1);
-    memset(o, 0, (size_t)R * sizeof *o);
+    for (int h = h0; h < h1; h++) {
+        softmax(s->scores + (size_t)h * s->n_ctx, pos + 1);
+        memset(rs->olat + ((size_t)h * STEP_CHUNK + t) * R, 0, (size_t)R * sizeof(float));
+    }
     for (int p = 0; p <= pos; p++) {
-        const float *lat = kv_cell(s, layer, p), w = sc[p];
-        for (int i = 0; i < R; i++) o[i] += w * lat[i];
+        const float *lat = kv_cell(s, layer, p);
+        for (int h = h0; h < h1; h++) {
+            float w = s->scores[(size_t)h * s->n_ctx + p], *o = rs->olat + ((size_t)h * STEP_CHUNK + t) * R;
+            for (int i = 0; i < R; i++) o[i] += w * lat[i];
+        }
     }
 }
 
-/* Work items are (run, head): a run's tokens share their sequence's score buffer, so one thread takes them in
- * order. */
+/* Heads per MLA work item: enough to reuse each cached row from cache, few enough to keep every thread busy. */
+#define MLA_HEAD_GROUP 4
+
+/* Work items are (run, group of heads): a run's tokens share their sequence's score buffer, so one thread takes
+ * them in order. */
 static void attention_thread(void *arg, int thread) {
     (void)thread;
     AttnCtx *a = arg;
     const struct RunState *rs = a->m->rs;
-    int n_head = a->m->c.n_head;
+    int n_head = a->m->c.n_head, mla = a->m->c.arch == ARCH_DEEPSEEK2;
+    int group = mla ? MLA_HEAD_GROUP : 1, groups = (n_head + group - 1) / group;
     for (;;) {
         int item = atomic_fetch_add(&a->next, 1);
-        if (item >= rs->n_runs * n_head) return;
-        int r = item / n_head, h = item % n_head;
+        if (item >= rs->n_runs * groups) return;
+        int r = item / groups, h0 = item % groups * group, h1 = h0 + group < n_head ? h0 + group : n_head;
         for (int t = rs->run_first[r]; t < rs->run_first[r + 1]; t++)
-            if (a->m->c.arch == ARCH_DEEPSEEK2) attend_latent(a->m, a->layer, t, h);
-            else attend(a->m, a->layer, t, h);
+            if (mla) attend_latent(a->m, a->layer, t, h0, h1);
+            else attend(a->m, a->layer, t, h0);
     }
 }
 
@@ -181,7 +225,7 @@ static void attention_block(Model *m, int l, int n) {
     add_job(rs->jobs, &nj, L->wq, rs->xb, rs->q, n);
     add_job(rs->jobs, &nj, L->wk, rs->xb, rs->k, n);
     add_job(rs->jobs, &nj, L->wv, rs->xb, rs->v, n);
-    matmul(m->pool, m->kernels, rs->jobs, nj, &rs->q8);
+    run_matmul(m, nj);
     for (int t = 0; t < n; t++) {
         float *q = rs->q + (size_t)t * q_dim, *k = rs->k + (size_t)t * k_dim, *v = rs->v + (size_t)t * v_dim;
         const float *cos_t = rs->rope_cos + (size_t)t * half, *sin_t = rs->rope_sin + (size_t)t * half;
@@ -202,10 +246,10 @@ static void attention_block(Model *m, int l, int n) {
     }
     AttnCtx a = {.m = m, .layer = l};
     atomic_init(&a.next, 0);
-    pool_run(m->pool, attention_thread, &a);
+    run_timed(m, attention_thread, &a);
     nj = 0;
     add_job(rs->jobs, &nj, L->wo, rs->o, rs->xb2, n);
-    matmul(m->pool, m->kernels, rs->jobs, nj, &rs->q8);
+    run_matmul(m, nj);
     for (size_t i = 0; i < (size_t)n * E; i++) rs->x[i] += rs->xb2[i];
 }
 
@@ -264,14 +308,14 @@ static void attention_mla(Model *m, int l, int n) {
     int nj = 0;
     add_job(rs->jobs, &nj, L->wkv_a, rs->xb, rs->kva, n);
     add_job(rs->jobs, &nj, c->q_lora_rank ? L->wq_a : L->wq, rs->xb, c->q_lora_rank ? rs->qa : rs->q, n);
-    matmul(m->pool, m->kernels, rs->jobs, nj, &rs->q8);
+    run_matmul(m, nj);
     if (c->q_lora_rank) {
         for (int t = 0; t < n; t++)
             rmsnorm(rs->qa + (size_t)t * c->q_lora_rank, rs->qa + (size_t)t * c->q_lora_rank, L->q_a_norm,
                     c->q_lora_rank, c->eps);
         nj = 0;
         add_job(rs->jobs, &nj, L->wq_b, rs->qa, rs->q, n);
-        matmul(m->pool, m->kernels, rs->jobs, nj, &rs->q8);
+        run_matmul(m, nj);
     }
     for (int t = 0; t < n; t++) {
         float *kv = rs->kva + (size_t)t * row, *q = rs->q + (size_t)t * H * hk;
@@ -291,11 +335,11 @@ static void attention_mla(Model *m, int l, int n) {
         for (int h = 0; h < H; h++)
             add_job(rs->jobs, &nj, mat_expert(&L->wk_b, h), rs->qn + (size_t)h * STEP_CHUNK * nope,
                     rs->qabs + (size_t)h * STEP_CHUNK * R, n);
-        matmul(m->pool, m->kernels, rs->jobs, nj, &rs->q8);
+        run_matmul(m, nj);
     } else {
         AbsorbCtx a = {.m = m, .L = L, .n = n};
         atomic_init(&a.next, 0);
-        pool_run(m->pool, absorb_combined_thread, &a);
+        run_timed(m, absorb_combined_thread, &a);
     }
     for (int t = 0; t < n; t++)
         for (int h = 0; h < H; h++)
@@ -303,19 +347,19 @@ static void attention_mla(Model *m, int l, int n) {
                    (size_t)R * sizeof(float));
     AttnCtx a = {.m = m, .layer = l};
     atomic_init(&a.next, 0);
-    pool_run(m->pool, attention_thread, &a);
+    run_timed(m, attention_thread, &a);
     nj = 0;
     for (int h = 0; h < H; h++)
         add_job(rs->jobs, &nj, value_up(L, c, h), rs->olat + (size_t)h * STEP_CHUNK * R,
                 rs->ov + (size_t)h * STEP_CHUNK * hv, n);
-    matmul(m->pool, m->kernels, rs->jobs, nj, &rs->q8);
+    run_matmul(m, nj);
     for (int t = 0; t < n; t++)
         for (int h = 0; h < H; h++)
             memcpy(rs->o + ((size_t)t * H + h) * hv, rs->ov + ((size_t)h * STEP_CHUNK + t) * hv,
                    (size_t)hv * sizeof(float));
     nj = 0;
     add_job(rs->jobs, &nj, L->wo, rs->o, rs->xb2, n);
-    matmul(m->pool, m->kernels, rs->jobs, nj, &rs->q8);
+    run_matmul(m, nj);
     for (size_t i = 0; i < (size_t)n * E; i++) rs->x[i] += rs->xb2[i];
 }
 
@@ -328,11 +372,11 @@ static void ffn_dense(Model *m, int l, int n) {
     int nj = 0;
     add_job(rs->jobs, &nj, L->ffn_gate, rs->xb, rs->hb, n);
     add_job(rs->jobs, &nj, L->ffn_up, rs->xb, rs->hb2, n);
-    matmul(m->pool, m->kernels, rs->jobs, nj, &rs->q8);
+    run_matmul(m, nj);
     for (size_t i = 0; i < (size_t)n * c->n_ff; i++) rs->hb[i] = silu(rs->hb[i]) * rs->hb2[i];
     nj = 0;
     add_job(rs->jobs, &nj, L->ffn_down, rs->hb, rs->xb2, n);
-    matmul(m->pool, m->kernels, rs->jobs, nj, &rs->q8);
+    run_matmul(m, nj);
     for (size_t i = 0; i < (size_t)n * c->n_embd; i++) rs->x[i] += rs->xb2[i];
 }
 
@@ -398,7 +442,7 @@ static void ffn_moe(Model *m, int l, int n) {
         add_job(rs->jobs, &nj, L->gate_shexp, rs->xb, rs->hb, n);
         add_job(rs->jobs, &nj, L->up_shexp, rs->xb, rs->hb2, n);
     }
-    matmul(m->pool, m->kernels, rs->jobs, nj, &rs->q8);
+    run_matmul(m, nj);
     route(m, l, n);
     /* group the (token, slot) pairs by expert: expert e's inputs are rows expert_first[e] .. of xe */
     memset(rs->expert_first, 0, (size_t)(X + 1) * sizeof *rs->expert_first);
@@ -423,7 +467,7 @@ static void ffn_moe(Model *m, int l, int n) {
         for (size_t i = 0; i < (size_t)n * S; i++) rs->hb[i] = silu(rs->hb[i]) * rs->hb2[i];
         add_job(rs->jobs, &nj, L->down_shexp, rs->hb, rs->xb2, n);
     }
-    matmul(m->pool, m->kernels, rs->jobs, nj, &rs->q8);
+    run_matmul(m, nj);
     for (size_t i = 0; i < (size_t)n * K * F; i++) rs->he[i] = silu(rs->he[i]) * rs->he2[i];
     nj = 0;
     for (int e = 0; e < X; e++) {
@@ -432,7 +476,7 @@ static void ffn_moe(Model *m, int l, int n) {
             add_job(rs->jobs, &nj, mat_expert(&L->down_exps, e), rs->he + (size_t)first * F, rs->ye + (size_t)first * E,
                     rows);
     }
-    matmul(m->pool, m->kernels, rs->jobs, nj, &rs->q8);
+    run_matmul(m, nj);
     /* x += sum over the chosen experts, in order, of w_e * expert_e(h) (+ the shared experts, gated or not) */
     for (int t = 0; t < n; t++) {
         float *x = rs->x + (size_t)t * E, g = !shared ? 0.0f : L->shexp_gate.data ? sigmoid(rs->shared_gate[t]) : 1.0f;
@@ -488,7 +532,7 @@ static void forward_chunk(Model *m, int n, float *logits) {
     if (rows) {
         int nj = 0;
         add_job(rs->jobs, &nj, m->output, rs->xb, logits + (size_t)first * c->n_vocab, rows);
-        matmul(m->pool, m->kernels, rs->jobs, nj, &rs->q8);
+        run_matmul(m, nj);
     }
 }
 
@@ -544,6 +588,7 @@ static int grow(Sequence *s, int positions, Error *err) {
 int model_step(Model *m, Sequence *const *seqs, const int32_t *counts, int n_seqs, const int32_t *tokens,
                int64_t n_tokens, float *logits, int64_t n_logits, Error *err) {
     if (validate_step(m, seqs, counts, n_seqs, tokens, n_tokens, n_logits, err)) return -1;
+    uint64_t start = now_ns();
     for (int i = 0; i < n_seqs; i++)
         if (grow(seqs[i], seqs[i]->pos + counts[i], err)) return -1; /* pages taken stay the sequence's */
     struct RunState *rs = m->rs;
@@ -560,6 +605,8 @@ int model_step(Model *m, Sequence *const *seqs, const int32_t *counts, int n_seq
         forward_chunk(m, n, logits);
     }
     for (int i = 0; i < n_seqs; i++) seqs[i]->pos += counts[i];
+    m->profile.step_ns += now_ns() - start;
+    m->profile.tokens += (uint64_t)n_tokens;
     return 0;
 }
 

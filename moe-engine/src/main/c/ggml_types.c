@@ -99,6 +99,8 @@ const TypeTraits *type_traits(uint32_t id) {
     return NULL;
 }
 
+const char *slot_type_name(int slot) { return TRAITS[slot].name; }
+
 const char *ggml_type_name(uint32_t id) {
     static const char *const NAMES[] = {
         "F32", "F16", "Q4_0", "Q4_1", NULL, NULL, "Q5_0", "Q5_1", "Q8_0", "Q8_1", "Q2_K", "Q3_K", "Q4_K",

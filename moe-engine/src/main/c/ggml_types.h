@@ -29,6 +29,8 @@ typedef struct {
 
 /* The traits of a supported type, or NULL. */
 const TypeTraits *type_traits(uint32_t id);
+/* The name of the type in slot 0..N_TYPE_SLOTS-1. */
+const char *slot_type_name(int slot);
 /* "Q4_K" etc. for every GGML type id known, supported or not; NULL for unknown ids. */
 const char *ggml_type_name(uint32_t id);
 /* "F32, F16, Q4_0, Q8_0, BF16" */

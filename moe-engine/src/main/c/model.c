@@ -258,6 +258,7 @@ static int bind_experts(Model *m, int i, Layer *l, Error *err) {
         bind_mat(m, blk(n, i, "ffn_up_exps.weight"), 1, E, F, X, USE_K_EXPERTS, &l->up_exps, err) ||
         bind_mat(m, blk(n, i, "ffn_down_exps.weight"), 1, F, E, X, USE_K_EXPERTS, &l->down_exps, err))
         return -1;
+    m->expert_bytes = (l->gate_exps.row_bytes + l->up_exps.row_bytes) * (size_t)F + l->down_exps.row_bytes * (size_t)E;
     return S > 0 && (bind_mat(m, blk(n, i, "ffn_gate_shexp.weight"), 1, E, S, 0, USE_ALL, &l->gate_shexp, err) ||
                      bind_mat(m, blk(n, i, "ffn_up_shexp.weight"), 1, E, S, 0, USE_ALL, &l->up_shexp, err) ||
                      bind_mat(m, blk(n, i, "ffn_down_shexp.weight"), 1, S, E, 0, USE_ALL, &l->down_shexp, err))

@@ -69,6 +69,7 @@ typedef struct Model {
     const float *output_norm;
     Layer *layers;
     size_t file_bytes, weight_bytes, active_weight_bytes;
+    size_t expert_bytes;       /* one routed expert's gate, up and down matrices (in every MoE layer) */
     int kv_k_dim, kv_v_dim;    /* floats cached per token and layer: keys (MLA: latent + rope key), values */
     size_t kv_bytes_per_token; /* n_layer * (kv_k_dim + kv_v_dim) * 4 */
     size_t kv_bytes_per_token_mha; /* what a plain multi-head cache of the same heads would take */
@@ -80,6 +81,10 @@ typedef struct Model {
     struct RunState *rs;    /* scratch of step(), see forward.c */
     int64_t *expert_counts; /* [n_layer][n_expert] */
     uint64_t step_stamp;    /* marks the sequences of the step being validated */
+    struct {                /* where the steps' time went since load or the last reset (the benchmark's profile) */
+        uint64_t step_ns, attention_ns, tokens;
+        uint64_t matmul_ns[N_TYPE_SLOTS]; /* by weight type */
+    } profile;
 } Model;
 
 /* Expert e's matrix of a stacked expert tensor. */

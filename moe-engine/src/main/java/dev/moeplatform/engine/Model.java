@@ -203,6 +203,14 @@ public final class Model implements AutoCloseable {
         });
     }
 
+    /**
+     * Where the engine's steps spent their time since load or the last reset: matrix products by weight type,
+     * attention, and the rest (norms, RoPE, routing, sampling buffers).
+     */
+    public StepProfile profile(boolean reset) {
+        return locked(() -> StepProfile.parse(NativeEngine.profileJson(requireOpen(), reset)));
+    }
+
     /** The KV cache pages the live sequences hold, and the budget. */
     public KvCacheUsage kvCache() {
         return locked(() -> {

@@ -35,6 +35,7 @@ public record ModelInfo(
         @JsonProperty("kv_bytes_per_token") long kvBytesPerToken,
         @JsonProperty("kv_bytes_per_token_mha") long kvBytesPerTokenMultiHead,
         @JsonProperty("kv_page_positions") int kvPagePositions,
+        @JsonProperty("expert_bytes") long expertBytes,
         @JsonProperty("file_bytes") long fileBytes,
         @JsonProperty("kv_lora_rank") int kvLoraRank,
         @JsonProperty("q_lora_rank") int qLoraRank,

@@ -54,6 +54,12 @@ final class NativeEngine {
 
     static native void expertCountsReset(long model);
 
+    /**
+     * Where the steps' time went since load or the last reset, as JSON: step_ns, tokens, attention_ns and
+     * matmul_ns_{type} (matrix products by weight type); optionally resets the counters.
+     */
+    static native String profileJson(long model, boolean reset);
+
     /** Sets the KV cache budget in bytes (whole pages; 0 = none); refused below what live sequences hold. */
     static native void modelSetKvBudget(long model, long bytes);
 

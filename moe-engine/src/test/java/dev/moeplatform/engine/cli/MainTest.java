@@ -49,15 +49,23 @@ class MainTest {
     @Test
     void benchPrintsEveryFigureAlsoAsJson() {
         String output = run("bench", "--model", MODEL.toString(), "--prompt-tokens", "16", "--decode-tokens", "4",
-                "--threads", "2", "--probe-mib", "64", "--json");
+                "--threads", "2", "--probe-mib", "64", "--rounds", "2", "--batch", "3", "--json");
 
         JsonNode json = JsonMapper.builder().build().readTree(output.strip());
-        for (String field : new String[] {"load_seconds", "prefill_tokens_per_second", "decode_tokens_per_second",
-                "weight_bytes_read_per_token", "achieved_gb_per_second", "memory_bandwidth_gb_per_second",
-                "rss_bytes"}) {
+        for (String field : new String[] {"load_seconds", "prefill_tokens_per_second",
+                "decode_tokens_per_second_median", "decode_tokens_per_second_best", "weight_bytes_read_per_token",
+                "kv_bytes_read_per_token", "achieved_gb_per_second_best", "memory_bandwidth_gb_per_second_best",
+                "bandwidth_utilisation_best", "batch_decode_tokens_per_second_best", "batch_speedup_best",
+                "batch_step_weight_bytes", "kv_bytes_per_token", "rss_bytes"}) {
             assertThat(json.get(field).asDouble()).as(field).isPositive();
         }
         assertThat(json.get("architecture").asString()).isEqualTo("qwen2moe");
+        assertThat(json.get("prefill_dominant").asString()).matches("matmul .*|attention|other");
+        // 3 tokens choose at most 3 x 2 of the 4 experts per layer: more bytes than one token, at most all experts
+        assertThat(json.get("batch_step_weight_bytes").asLong())
+                .isGreaterThan(json.get("weight_bytes_read_per_token").asLong());
+        assertThat(json.get("batch_speedup_bound_by_bytes").asDouble()).isGreaterThan(1).isLessThanOrEqualTo(3);
+        assertThat(json.get("kv_compression").asDouble()).isEqualTo(1.0);
     }
 
     @Test
