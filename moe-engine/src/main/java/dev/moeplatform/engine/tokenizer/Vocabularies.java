@@ -204,4 +204,27 @@ public final class Vocabularies {
                     + least + " tokens before any merge");
         }
     }
+
+    /**
+     * The vocabulary grown to {@code size} tokens with unused placeholders ({@code <|unused_N|>}, type unused, never
+     * produced by the tokenizer): for synthetic models whose embedding and output matrices must have a real model's
+     * row count.
+     */
+    public static Vocabulary paddedTo(Vocabulary v, int size) {
+        if (size < v.size()) {
+            throw new IllegalArgumentException("cannot pad a vocabulary of " + v.size() + " tokens to " + size);
+        }
+        List<String> tokens = new ArrayList<>(v.tokens());
+        int[] types = Arrays.copyOf(v.tokenTypes(), size);
+        float[] scores = v.scores() == null ? null : Arrays.copyOf(v.scores(), size);
+        for (int id = v.size(); id < size; id++) {
+            tokens.add("<|unused_" + id + "|>");
+            types[id] = Vocabulary.TYPE_UNUSED;
+            if (scores != null) {
+                scores[id] = -1e9f;
+            }
+        }
+        return new Vocabulary(v.model(), v.pre(), tokens, scores, types, v.merges(), v.bosId(), v.eosId(), v.addBos(),
+                v.addEos(), v.chatTemplate());
+    }
 }

@@ -486,7 +486,10 @@ public final class SyntheticModelBuilder {
         String preset = o.getOrDefault("--size-preset", "tiny");
         int experts = Integer.parseInt(o.getOrDefault("--experts", "0"));
         int used = Integer.parseInt(o.getOrDefault("--experts-used", "2"));
-        ModelSpec.Builder b = preset(preset, o.get("--arch"), experts, used, Vocabularies.defaultByteLevel())
+        // v2-lite has DeepSeek-V2-Lite's 102,400-row embedding and output: the default vocabulary, padded
+        var vocabulary = preset.equals("v2-lite") ? Vocabularies.paddedTo(Vocabularies.defaultByteLevel(), 102400)
+                : Vocabularies.defaultByteLevel();
+        ModelSpec.Builder b = preset(preset, o.get("--arch"), experts, used, vocabulary)
                 .weightType(GgmlType.valueOf(o.get("--type").toUpperCase(Locale.ROOT)))
                 .seed(Long.parseLong(o.getOrDefault("--seed", "42")))
                 .tiedOutput(o.containsKey("--tied"));
