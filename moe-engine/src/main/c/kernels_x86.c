@@ -1,6 +1,8 @@
-/* AVX2+FMA+F16C and AVX-512F kernels. The exact ones dequantize 32 values of the weight row into registers, then
- * multiply-add them with every activation row; the weight row is read once for all nt rows. The integer kernels of
- * the -q8a paths (end of file) multiply 32 int8 weights with 32 int8 activations per block instead. */
+/* AVX2+FMA+F16C and AVX-512F kernels. The exact ones dequantize 32 values of the weight row into registers (for a
+ * K-quant: one sub-block, with the fp32 operations of the reference dequantization, so the values are bitwise
+ * those of to_float), then multiply-add them with every activation row; the weight row is read once for all nt
+ * rows. The integer kernels of the -q8a paths (end of file) multiply 32 int8 weights with 32 int8 activations per
+ * block instead. */
 #include <immintrin.h>
 
 #include "kernels_x86.h"
@@ -9,6 +11,44 @@
 #define AVX2_INLINE static inline __attribute__((always_inline, target("avx2,fma,f16c")))
 #define AVX512_TARGET __attribute__((target("avx512f,avx2,fma,f16c")))
 #define AVX512_INLINE static inline __attribute__((always_inline, target("avx512f,avx2,fma,f16c")))
+
+/* ---- K-quant sub-blocks (shared by the exact paths) ----------------------------------------------------- */
+
+/* Sub-block j (values 32 j .. 32 j + 31) of the K-quant super-block at p, as 32 bytes in value order: the
+ * unsigned quants (Q4_K 0..15, Q5_K 0..31) or the signed ones (Q6_K -32..31); and the fp32 factors of the
+ * reference dequantization: Q4_K/Q5_K value = fl(fl(u * f[0]) - f[1]) with f[0] = fl(d sc_j), f[1] = fl(dmin m_j);
+ * Q6_K value = fl(q * f[0]) for values 0..15, fl(q * f[1]) for 16..31, f = fl(d scales[2 j]), fl(d scales[2 j + 1]). */
+AVX2_INLINE __m256i k_sub_block_avx2(uint32_t type, const uint8_t *p, int j, float f[2]) {
+    const __m256i low4 = _mm256_set1_epi8(0x0f);
+    if (type == GGML_TYPE_Q6_K) {
+        int c = j / 4, g = j % 4;
+        float d = _cvtsh_ss(load_u16(p + 208));
+        f[0] = d * (float)(int8_t)p[192 + 2 * j];
+        f[1] = d * (float)(int8_t)p[193 + 2 * j];
+        __m256i ql = _mm256_loadu_si256((const __m256i *)(p + 64 * c + 32 * (g % 2)));
+        __m256i qh = _mm256_loadu_si256((const __m256i *)(p + 128 + 32 * c));
+        __m256i lo = _mm256_and_si256(g / 2 ? _mm256_srli_epi16(ql, 4) : ql, low4);
+        __m256i hi = _mm256_and_si256(_mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * g)), _mm256_set1_epi8(3));
+        return _mm256_sub_epi8(_mm256_or_si256(lo, _mm256_slli_epi16(hi, 4)), _mm256_set1_epi8(32));
+    }
+    int five = type == GGML_TYPE_Q5_K;
+    uint64_t sc, mn;
+    k_scales_mins(p + 4, &sc, &mn);
+    f[0] = _cvtsh_ss(load_u16(p)) * (float)(uint8_t)(sc >> 8 * j);
+    f[1] = _cvtsh_ss(load_u16(p + 2)) * (float)(uint8_t)(mn >> 8 * j);
+    __m256i qs = _mm256_loadu_si256((const __m256i *)(p + (five ? 48 : 16) + 32 * (j / 2)));
+    __m256i u = _mm256_and_si256(j & 1 ? _mm256_srli_epi16(qs, 4) : qs, low4);
+    if (five) { /* bit j of qh[l] -> 16 */
+        __m256i bit = _mm256_set1_epi8((char)(1 << j)), qh = _mm256_loadu_si256((const __m256i *)(p + 16));
+        __m256i set = _mm256_cmpeq_epi8(_mm256_and_si256(qh, bit), bit);
+        u = _mm256_or_si256(u, _mm256_and_si256(set, _mm256_set1_epi8(16)));
+    }
+    return u;
+}
+
+/* The super-block of a K-quant row that holds value i (its sub-block is i % QK_K / 32). */
+#define K_SUPER_BLOCK(type, w, i)                                                                                \
+    ((w) + (i) / QK_K * ((type) == GGML_TYPE_Q4_K ? Q4_K_BYTES : (type) == GGML_TYPE_Q5_K ? Q5_K_BYTES : Q6_K_BYTES))
 
 /* ---- AVX2: 32 values = four vectors of 8 ---------------------------------------------------------------- */
 
@@ -46,6 +86,24 @@ AVX2_INLINE void load32_avx2(uint32_t type, const uint8_t *w, int64_t i, __m256 
         for (int k = 0; k < 4; k++) {
             __m256 q = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(nib[k]));
             v[k] = _mm256_fmadd_ps(q, d, minus_8d); /* (q - 8) * d exactly (all terms exact; 0 is +0) */
+        }
+        break;
+    }
+    case GGML_TYPE_Q4_K:
+    case GGML_TYPE_Q5_K:
+    case GGML_TYPE_Q6_K: {
+        float f[2];
+        __m256i q = k_sub_block_avx2(type, K_SUPER_BLOCK(type, w, i), (int)(i % QK_K / 32), f);
+        __m128i part[4] = {_mm256_castsi256_si128(q), _mm_srli_si128(_mm256_castsi256_si128(q), 8),
+                           _mm256_extracti128_si256(q, 1), _mm_srli_si128(_mm256_extracti128_si256(q, 1), 8)};
+        for (int k = 0; k < 4; k++) {
+            if (type == GGML_TYPE_Q6_K) {
+                __m256 qf = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(part[k]));
+                v[k] = _mm256_mul_ps(qf, _mm256_set1_ps(f[k / 2]));
+            } else {
+                __m256 uf = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(part[k]));
+                v[k] = _mm256_sub_ps(_mm256_mul_ps(uf, _mm256_set1_ps(f[0])), _mm256_set1_ps(f[1]));
+            }
         }
         break;
     }
@@ -118,6 +176,22 @@ AVX512_INLINE void load32_avx512(uint32_t type, const uint8_t *w, int64_t i, __m
         }
         break;
     }
+    case GGML_TYPE_Q4_K:
+    case GGML_TYPE_Q5_K:
+    case GGML_TYPE_Q6_K: {
+        float f[2];
+        __m256i q = k_sub_block_avx2(type, K_SUPER_BLOCK(type, w, i), (int)(i % QK_K / 32), f);
+        __m128i half[2] = {_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1)};
+        for (int k = 0; k < 2; k++) {
+            if (type == GGML_TYPE_Q6_K) {
+                v[k] = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(half[k])), _mm512_set1_ps(f[k]));
+            } else {
+                __m512 uf = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(half[k]));
+                v[k] = _mm512_sub_ps(_mm512_mul_ps(uf, _mm512_set1_ps(f[0])), _mm512_set1_ps(f[1]));
+            }
+        }
+        break;
+    }
     }
 }
 
@@ -159,7 +233,10 @@ AVX512_INLINE void dot_avx512(uint32_t type, const uint8_t *w, const float *x, i
     DEFINE_DOT(path, f16, GGML_TYPE_F16)                                                                         \
     DEFINE_DOT(path, q4_0, GGML_TYPE_Q4_0)                                                                       \
     DEFINE_DOT(path, q8_0, GGML_TYPE_Q8_0)                                                                       \
-    DEFINE_DOT(path, bf16, GGML_TYPE_BF16)
+    DEFINE_DOT(path, bf16, GGML_TYPE_BF16)                                                                       \
+    DEFINE_DOT(path, q4_k, GGML_TYPE_Q4_K)                                                                       \
+    DEFINE_DOT(path, q5_k, GGML_TYPE_Q5_K)                                                                       \
+    DEFINE_DOT(path, q6_k, GGML_TYPE_Q6_K)
 
 DEFINE_DOTS(avx2)
 DEFINE_DOTS(avx512)
@@ -323,3 +400,152 @@ AVX2_TARGET void dotq_avx2_q4_0(const uint8_t *w, const BlockQ8A *xq, int64_t ld
     default: dotq4_avx2(w, xq, ldxq, 4, n, out); break;
     }
 }
+
+/* ---- AVX2 integer kernels for the K-quants ------------------------------------------------------------------
+ *
+ * A super-block of 256 weights meets 8 activation blocks (BlockQ8A, 32 values each, own scale d_x). Per activation
+ * row and super-block, all in 256-bit integer ops: the 8 sub-blocks' products (maddubs, then madd into 8 int32 lane
+ * sums each) are reduced by one hadd tree into one vector whose lane j is sub-block j's exact sum, which is then
+ * multiplied by the integer scales and converted to fp32 once; one FMA with the lane vector fl(d * d_x[j]) adds it
+ * to the row's accumulator. Q4_K/Q5_K also reduce the activation blocks' qsum8 (8 x the sums of four q) the same
+ * way to get sum_i q_i per sub-block, times the mins and fl(dmin * d_x[j]) into a second accumulator that is
+ * subtracted at the end. The terms are exactly dot_q8a_ref's; only the fp32 accumulation differs.
+ *
+ * Ranges (all exact): Q4_K/Q5_K maddubs pairs |u q| <= 2 * 31 * 127 = 7874; a sub-block's sum times its scale
+ * <= 63 * 31 * 127 * 32 = 7.9e6 < 2^24 (exact in fp32), mins times sum q <= 63 * 127 * 32. Q6_K: sign trick as in
+ * Q8_0 (|q| <= 32), pairs <= 2 * 32 * 127, madd with the two 16-value scales (|sc| <= 128), a block's sum <=
+ * 128 * 32 * 127 * 32 = 16646144 < 2^24. */
+
+/* Lane j = the sum of the 8 lanes of v[j]. */
+AVX2_INLINE __m256i hsum_8x8_avx2(const __m256i v[8]) {
+    __m256i h01 = _mm256_hadd_epi32(v[0], v[1]), h23 = _mm256_hadd_epi32(v[2], v[3]);
+    __m256i h45 = _mm256_hadd_epi32(v[4], v[5]), h67 = _mm256_hadd_epi32(v[6], v[7]);
+    /* lanes: v0 0..3, v1 0..3, v2 0..3, v3 0..3 | the same of lanes 4..7 */
+    __m256i a = _mm256_hadd_epi32(h01, h23), b = _mm256_hadd_epi32(h45, h67);
+    return _mm256_add_epi32(_mm256_permute2x128_si256(a, b, 0x20), _mm256_permute2x128_si256(a, b, 0x31));
+}
+
+/* Lane j = x[j].d. */
+AVX2_INLINE __m256 dx8_avx2(const BlockQ8A *x) {
+    __m128 d01 = _mm_unpacklo_ps(_mm_load_ss(&x[0].d), _mm_load_ss(&x[1].d));
+    __m128 d23 = _mm_unpacklo_ps(_mm_load_ss(&x[2].d), _mm_load_ss(&x[3].d));
+    __m128 d45 = _mm_unpacklo_ps(_mm_load_ss(&x[4].d), _mm_load_ss(&x[5].d));
+    __m128 d67 = _mm_unpacklo_ps(_mm_load_ss(&x[6].d), _mm_load_ss(&x[7].d));
+    return _mm256_set_m128(_mm_movelh_ps(d45, d67), _mm_movelh_ps(d01, d23));
+}
+
+/* Q4_K (five = 0) and Q5_K (five = 1). */
+AVX2_INLINE void dotq45k_avx2(int five, const uint8_t *w, const BlockQ8A *xq, int64_t ldxq, int nt, int64_t n,
+                              float *out) {
+    __m256 acc[MAX_NT], accm[MAX_NT];
+    for (int t = 0; t < nt; t++) acc[t] = accm[t] = _mm256_setzero_ps();
+    const __m256i low4 = _mm256_set1_epi8(0x0f), bit4 = _mm256_set1_epi8(0x10), ones = _mm256_set1_epi16(1);
+    for (int64_t sb = 0; sb < n / QK_K; sb++) {
+        const uint8_t *p = w + sb * (five ? Q5_K_BYTES : Q4_K_BYTES);
+        __m128 ddm = _mm_cvtph_ps(_mm_cvtsi32_si128((int)load_u32(p))); /* d, dmin */
+        __m256 d = _mm256_broadcastss_ps(ddm), dmin = _mm256_broadcastss_ps(_mm_movehdup_ps(ddm));
+        uint64_t sc64, mn64;
+        k_scales_mins(p + 4, &sc64, &mn64);
+        __m256i sc = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)sc64));
+        __m256i mn = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)mn64));
+        const uint8_t *qs = p + (five ? 48 : 16);
+        __m256i u[8], qh = five ? _mm256_loadu_si256((const __m256i *)(p + 16)) : _mm256_setzero_si256();
+#pragma GCC unroll 4
+        for (int c = 0; c < 4; c++) { /* qs[32 c + l]: value l of sub-block 2 c (low nibble), of 2 c + 1 (high) */
+            __m256i b = _mm256_loadu_si256((const __m256i *)(qs + 32 * c));
+            u[2 * c] = _mm256_and_si256(b, low4);
+            u[2 * c + 1] = _mm256_and_si256(_mm256_srli_epi16(b, 4), low4);
+            if (five) { /* bits 2 c and 2 c + 1 of qh[l], moved to bit 4 (qh shifted right by 2 per c) */
+                u[2 * c] = _mm256_or_si256(u[2 * c], _mm256_and_si256(_mm256_slli_epi16(qh, 4), bit4));
+                u[2 * c + 1] = _mm256_or_si256(u[2 * c + 1], _mm256_and_si256(_mm256_slli_epi16(qh, 3), bit4));
+                qh = _mm256_srli_epi16(qh, 2); /* bits 0..1 of each byte stay its own for the 3 shifts used */
+            }
+        }
+        for (int t = 0; t < nt; t++) {
+            const BlockQ8A *x = xq + t * ldxq + sb * 8;
+            __m256i prod[8], qsum[8];
+#pragma GCC unroll 8
+            for (int j = 0; j < 8; j++) {
+                __m256i p16 = _mm256_maddubs_epi16(u[j], _mm256_loadu_si256((const __m256i *)x[j].q));
+                prod[j] = _mm256_madd_epi16(p16, ones);
+                qsum[j] = _mm256_loadu_si256((const __m256i *)x[j].qsum8);
+            }
+            __m256 dx = dx8_avx2(x);
+            __m256i isum = _mm256_mullo_epi32(hsum_8x8_avx2(prod), sc);
+            __m256i msum = _mm256_mullo_epi32(_mm256_srai_epi32(hsum_8x8_avx2(qsum), 3), mn);
+            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(d, dx), acc[t]);
+            accm[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum), _mm256_mul_ps(dmin, dx), accm[t]);
+        }
+    }
+    for (int t = 0; t < nt; t++) out[t] = hsum_avx2(_mm256_sub_ps(acc[t], accm[t]));
+}
+
+/* Q6_K: per 32-value group j of a super-block, int16 lanes 0..7 carry scales[2 j], lanes 8..15 scales[2 j + 1]. */
+AVX2_INLINE void dotq6k_avx2(const uint8_t *w, const BlockQ8A *xq, int64_t ldxq, int nt, int64_t n, float *out) {
+    __m256 acc[MAX_NT];
+    for (int t = 0; t < nt; t++) acc[t] = _mm256_setzero_ps();
+    const __m256i low4 = _mm256_set1_epi8(0x0f), m32 = _mm256_set1_epi8(32);
+    for (int64_t sb = 0; sb < n / QK_K; sb++) {
+        const uint8_t *p = w + sb * Q6_K_BYTES;
+        __m256 d = _mm256_set1_ps(_cvtsh_ss(load_u16(p + 208)));
+        __m256i s16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(p + 192))); /* scales 0..7 | 8..15 */
+        __m256i s_lo = _mm256_permute2x128_si256(s16, s16, 0x00), s_hi = _mm256_permute2x128_si256(s16, s16, 0x11);
+        __m256i q[8], aq[8], scv[8];
+#pragma GCC unroll 2
+        for (int c = 0; c < 2; c++) { /* groups 4 c .. 4 c + 3 */
+            __m256i ql0 = _mm256_loadu_si256((const __m256i *)(p + 64 * c));
+            __m256i ql1 = _mm256_loadu_si256((const __m256i *)(p + 64 * c + 32));
+            __m256i qh = _mm256_loadu_si256((const __m256i *)(p + 128 + 32 * c));
+            __m256i u[4] = {
+                _mm256_or_si256(_mm256_and_si256(ql0, low4),
+                                _mm256_slli_epi16(_mm256_and_si256(qh, _mm256_set1_epi8(0x03)), 4)),
+                _mm256_or_si256(_mm256_and_si256(ql1, low4),
+                                _mm256_slli_epi16(_mm256_and_si256(qh, _mm256_set1_epi8(0x0c)), 2)),
+                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low4),
+                                _mm256_and_si256(qh, _mm256_set1_epi8(0x30))),
+                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4),
+                                _mm256_srli_epi16(_mm256_and_si256(qh, _mm256_set1_epi8((char)0xc0)), 2)),
+            };
+#pragma GCC unroll 4
+            for (int g = 0; g < 4; g++) {
+                int j = 4 * c + g, e = 2 * j % 8; /* scales[2 j], [2 j + 1]: int16 elements e, e + 1 of one half */
+                q[j] = _mm256_sub_epi8(u[g], m32);
+                aq[j] = _mm256_abs_epi8(q[j]);
+                __m256i pick = _mm256_setr_epi8(2 * e, 2 * e + 1, 2 * e, 2 * e + 1, 2 * e, 2 * e + 1, 2 * e, 2 * e + 1,
+                                                2 * e, 2 * e + 1, 2 * e, 2 * e + 1, 2 * e, 2 * e + 1, 2 * e, 2 * e + 1,
+                                                2 * e + 2, 2 * e + 3, 2 * e + 2, 2 * e + 3, 2 * e + 2, 2 * e + 3,
+                                                2 * e + 2, 2 * e + 3, 2 * e + 2, 2 * e + 3, 2 * e + 2, 2 * e + 3,
+                                                2 * e + 2, 2 * e + 3, 2 * e + 2, 2 * e + 3);
+                scv[j] = _mm256_shuffle_epi8(j < 4 ? s_lo : s_hi, pick);
+            }
+        }
+        for (int t = 0; t < nt; t++) {
+            const BlockQ8A *x = xq + t * ldxq + sb * 8;
+            __m256i prod[8];
+#pragma GCC unroll 8
+            for (int j = 0; j < 8; j++) {
+                __m256i xv = _mm256_loadu_si256((const __m256i *)x[j].q);
+                prod[j] = _mm256_madd_epi16(_mm256_maddubs_epi16(aq[j], _mm256_sign_epi8(xv, q[j])), scv[j]);
+            }
+            __m256 dx = dx8_avx2(x);
+            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(hsum_8x8_avx2(prod)), _mm256_mul_ps(d, dx), acc[t]);
+        }
+    }
+    for (int t = 0; t < nt; t++) out[t] = hsum_avx2(acc[t]);
+}
+
+#define DEFINE_DOTQ_K(name, call)                                                                                \
+    AVX2_TARGET void dotq_avx2_##name(const uint8_t *w, const BlockQ8A *xq, int64_t ldxq, int nt, int64_t n,      \
+                                      float *out) {                                                              \
+        switch (nt) {                                                                                            \
+        case 1: call(w, xq, ldxq, 1, n, out); break;                                                             \
+        case 2: call(w, xq, ldxq, 2, n, out); break;                                                             \
+        case 3: call(w, xq, ldxq, 3, n, out); break;                                                             \
+        default: call(w, xq, ldxq, 4, n, out); break;                                                            \
+        }                                                                                                        \
+    }
+#define DOTQ4K(...) dotq45k_avx2(0, __VA_ARGS__)
+#define DOTQ5K(...) dotq45k_avx2(1, __VA_ARGS__)
+DEFINE_DOTQ_K(q4_k, DOTQ4K)
+DEFINE_DOTQ_K(q5_k, DOTQ5K)
+DEFINE_DOTQ_K(q6_k, dotq6k_avx2)
