@@ -62,8 +62,11 @@ void quantize_q8a_ref(const float *x, BlockQ8A *out, int64_t n) {
             o->d = amax / 127.0f;
             for (int i = 0; i < QK; i++) o->q[i] = (int8_t)nearbyintf(xb[i] * id); /* |x * id| <= 127 (1 + 2u) */
         }
-        for (int k = 0; k < QK / 4; k++)
+        o->qsum = 0;
+        for (int k = 0; k < QK / 4; k++) {
             o->qsum8[k] = 8 * (o->q[4 * k] + o->q[4 * k + 1] + o->q[4 * k + 2] + o->q[4 * k + 3]);
+            o->qsum += o->qsum8[k] / 8;
+        }
     }
 }
 

@@ -30,11 +30,13 @@
 typedef void (*DotFn)(const uint8_t *w, const float *x, int64_t ldx, int nt, int64_t n, float *out);
 
 /* 32 activations quantized: x_i ~ d * q[i], |q[i]| <= 127 (never -128, so the sign trick cannot overflow).
- * qsum8[k] = 8 * (q[4k] + q[4k + 1] + q[4k + 2] + q[4k + 3]) (exact; 0 when q = 0): the Q4_0 kernels multiply the
- * unsigned nibbles u_i = w_i + 8 with q and subtract it from each group of four products, which gives the exact
- * sums of w_i q_i over the same groups as the signed form. */
+ * qsum = q[0] + ... + q[31] (exact), next to d so that the K-quant kernels load both of 8 blocks with 8 loads (the
+ * min terms of Q4_K/Q5_K need it). qsum8[k] = 8 * (q[4k] + q[4k + 1] + q[4k + 2] + q[4k + 3]) (exact; 0 when
+ * q = 0): the Q4_0 kernels multiply the unsigned nibbles u_i = w_i + 8 with q and subtract it from each group of
+ * four products, which gives the exact sums of w_i q_i over the same groups as the signed form. */
 typedef struct {
     float d;
+    int32_t qsum;
     int8_t q[QK];
     int32_t qsum8[QK / 4];
 } BlockQ8A;
@@ -62,7 +64,7 @@ const Kernels *kernels_best_exact(void);
 
 /* The reference quantizer (every path's quantize gives the same bits): per block, amax = max |x_i|; a block
  * with amax < 1e-30 (or all zeros) gets d = 0, q = 0; a block holding a NaN or infinity gets d = NaN, q = 0;
- * otherwise d = amax / 127 and q_i = round-half-even(x_i * (127 / amax)), all in fp32; qsum8 from q as above. */
+ * otherwise d = amax / 127 and q_i = round-half-even(x_i * (127 / amax)), all in fp32; qsum, qsum8 from q as above. */
 void quantize_q8a_ref(const float *x, BlockQ8A *out, int64_t n);
 /* The reference integer dot of one weight row (Q4_0, Q8_0, Q4_K, Q5_K or Q6_K) with quantized rows: per block the
  * exact int32 sum of w_int * q times fp32(d_w * d_x), accumulated in double (so it differs from dotq only by dotq's

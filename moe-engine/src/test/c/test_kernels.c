@@ -330,6 +330,9 @@ static void test_q8a_quantize(void) {
     CHECK(want[5].d == 0 && want[6].d == 0 && isnan(want[7].d) && isnan(want[8].d) && isnan(want[9].d),
           "special blocks");
     for (int b = 0; b < N / QK; b++) {
+        int sum = 0;
+        for (int i = 0; i < QK; i++) sum += want[b].q[i];
+        CHECK(want[b].qsum == sum, "block %d qsum", b); /* the K-quant kernels' min terms */
         for (int k4 = 0; k4 < QK / 4; k4++) /* the Q4_0 kernels' offset correction */
             CHECK(want[b].qsum8[k4] == 8 * (want[b].q[4 * k4] + want[b].q[4 * k4 + 1] + want[b].q[4 * k4 + 2] +
                                               want[b].q[4 * k4 + 3]),
@@ -347,7 +350,8 @@ static void test_q8a_quantize(void) {
         k->quantize(x, got, N);
         for (int b = 0; b < N / QK; b++)
             CHECK((!memcmp(&got[b].d, &want[b].d, 4) || (isnan(got[b].d) && isnan(want[b].d))) &&
-                      !memcmp(got[b].q, want[b].q, QK) && !memcmp(got[b].qsum8, want[b].qsum8, sizeof want[b].qsum8),
+                      got[b].qsum == want[b].qsum && !memcmp(got[b].q, want[b].q, QK) &&
+                      !memcmp(got[b].qsum8, want[b].qsum8, sizeof want[b].qsum8),
                   "%s quantizes block %d like the reference", paths[p], b);
     }
 }
