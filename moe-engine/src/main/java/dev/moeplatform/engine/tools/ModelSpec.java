@@ -20,6 +20,9 @@ import java.util.Objects;
  * @param nFfShexp shared-expert width: qwen2moe only, 0 otherwise
  * @param tiedOutput no {@code output.weight}: the logits use {@code token_embd.weight}
  * @param seed every tensor's values are drawn from a generator seeded by this and the tensor's name
+ * @param mixed llama.cpp's "_M" mix, with a K-quant weightType ({@code q4_k_m}, {@code q5_k_m}): attn_v, ffn_down
+ *     (dense, experts, shared expert) and output (token_embd when tied) in Q6_K; see
+ *     {@link SyntheticModelBuilder#matrixType}
  */
 public record ModelSpec(
         String architecture,
@@ -42,7 +45,8 @@ public record ModelSpec(
         boolean expertWeightsNorm,
         boolean tiedOutput,
         long seed,
-        Vocabulary vocabulary) {
+        Vocabulary vocabulary,
+        boolean mixed) {
 
     public static final List<String> ARCHITECTURES = List.of("llama", "qwen2moe", "qwen3moe");
 
@@ -61,7 +65,8 @@ public record ModelSpec(
                 "MoE needs 0 < n_expert_used <= n_expert and n_ff_exp > 0; dense needs n_ff > 0");
         require(architecture.equals("qwen2moe") ? nFfShexp > 0 : nFfShexp == 0,
                 "a shared expert (n_ff_shexp > 0) is qwen2moe's, and qwen2moe's only");
-        int block = weightType.blockSize;
+        require(!mixed || weightType.blockSize == 256, "the _M mix needs a K-quant weight type, not " + weightType);
+        int block = Math.min(weightType.blockSize, 32); // K-quants fall back to Q8_0 on rows not a multiple of 256
         require(nEmbd % block == 0 && nHead * headDimV % block == 0 && (moe || nFf % block == 0)
                 && nFfExp % block == 0 && nFfShexp % block == 0,
                 weightType + " needs n_embd, n_head * head_dim_v and the FFN widths to be multiples of " + block);
@@ -102,6 +107,7 @@ public record ModelSpec(
         b.expertWeightsNorm = expertWeightsNorm;
         b.tiedOutput = tiedOutput;
         b.seed = seed;
+        b.mixed = mixed;
         return b;
     }
 
@@ -139,6 +145,7 @@ public record ModelSpec(
         private boolean expertWeightsNorm;
         private boolean tiedOutput;
         private long seed = 42;
+        private boolean mixed;
 
         private Builder(String architecture, Vocabulary vocabulary) {
             this.architecture = architecture;
@@ -259,13 +266,18 @@ public record ModelSpec(
             return this;
         }
 
+        public Builder mixed(boolean value) {
+            mixed = value;
+            return this;
+        }
+
         public ModelSpec build() {
             int k = headDimK > 0 ? headDimK : nEmbd / nHead;
             int v = headDimV > 0 ? headDimV : nEmbd / nHead;
             int ffExp = nFfExp > 0 || nExpert == 0 ? nFfExp : architecture.equals("llama") ? nFf : 0;
             return new ModelSpec(architecture, weightType, nEmbd, nLayer, nHead, nHeadKv, k, v, nFf, nExpert,
                     nExpertUsed, ffExp, nFfShexp, contextLength, ropeTheta, nRot > 0 ? nRot : k, eps,
-                    expertWeightsNorm, tiedOutput, seed, vocabulary);
+                    expertWeightsNorm, tiedOutput, seed, vocabulary, mixed);
         }
     }
 }
