@@ -122,8 +122,10 @@ void dot_q8a_ref(uint32_t type, const uint8_t *w, const BlockQ8A *xq, int64_t ld
     for (int64_t b = 0; b < n / QK; b++) {
         int w_int[QK], scale[QK], min = 0;
         float dw, dmin = 0.0f;
-        if (tr->block == QK_K) k_sub_block(type, w + b / 8 * tr->block_bytes, (int)(b % 8), w_int, scale, &min, &dw, &dmin);
-        else dw = weight_block(type, w, b, w_int);
+        if (tr->block == QK_K)
+            k_sub_block(type, w + b / 8 * tr->block_bytes, (int)(b % 8), w_int, scale, &min, &dw, &dmin);
+        else
+            dw = weight_block(type, w, b, w_int);
         for (int t = 0; t < nt; t++) {
             const BlockQ8A *x = &xq[t * ldxq + b];
             int32_t isum = 0, qsum = 0;

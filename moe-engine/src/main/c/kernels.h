@@ -1,17 +1,18 @@
 /* Dot-product kernels: one weight row of any supported type against up to MAX_NT activation rows.
  *
  * The exact paths "scalar" (always), "avx2" (AVX2+FMA+F16C) and "avx512" (AVX-512F) dequantize quantized rows
- * a block (K-quants: a sub-block of 32, or on the scalar path a super-block of 256) at a time into registers or a
- * buffer and multiply with x in fp32; activations are never quantized. The SIMD ones are compiled with function-level target attributes and chosen at run time, so one
- * library runs on every x86-64 CPU.
+ * a block (K-quants: a sub-block of 32, or on the scalar path a super-block of 256) at a time into registers or
+ * a buffer and multiply with x in fp32; activations are never quantized. The SIMD ones are compiled with
+ * function-level target attributes and chosen at run time, so one library runs on every x86-64 CPU.
  *
  * The paths "avx2-q8a" and "avx512-q8a" ("activations quantized to 8 bits") do the same for F32/F16/BF16
  * weights, but for Q4_0, Q8_0, Q4_K, Q5_K and Q6_K weights a matrix product first quantizes each activation row
  * once to blocks of 32 int8 with one float scale (BlockQ8A), then every block's dot product is an exact integer
  * sum, scaled by d_w * d_x and accumulated in fp32 (dotq). For the K-quants a block of activations meets one
  * sub-block of 32 weights: its integer sum carries the sub-block's integer scale (Q6_K: one per 16 values), is
- * scaled by fl(d * d_x), and for Q4_K/Q5_K fl(dmin * d_x) * min * (sum of the block's q) is subtracted. That reads the same weight bytes with far fewer instructions;
- * the price is the activation rounding error: each x_i is replaced by d_x * q_i with
+ * scaled by fl(d * d_x), and for Q4_K/Q5_K fl(dmin * d_x) * min * (sum of the block's q) is subtracted. That
+ * reads the same weight bytes with far fewer instructions; the price is the activation rounding error: each x_i is
+ * replaced by d_x * q_i with
  * |x_i - d_x q_i| <= d_x (1/2 + 400 u), d_x = max|x in its block| / 127, u = 2^-24 (see quantize_q8a).
  * dot_q8a_ref is the scalar reference of the same integer math (tests).
  *

@@ -23,13 +23,15 @@
 static inline void k_factors(uint32_t type, const uint8_t *p, float f[8][2]) {
     if (type == GGML_TYPE_Q6_K) {
         float d = fp16_to_fp32(load_u16(p + 208));
-        for (int j = 0; j < 8; j++) f[j][0] = d * (float)(int8_t)p[192 + 2 * j], f[j][1] = d * (float)(int8_t)p[193 + 2 * j];
+        for (int j = 0; j < 8; j++)
+            f[j][0] = d * (float)(int8_t)p[192 + 2 * j], f[j][1] = d * (float)(int8_t)p[193 + 2 * j];
         return;
     }
     uint64_t sc, mn;
     k_scales_mins(p + 4, &sc, &mn);
     float d = fp16_to_fp32(load_u16(p)), dmin = fp16_to_fp32(load_u16(p + 2));
-    for (int j = 0; j < 8; j++) f[j][0] = d * (float)(uint8_t)(sc >> 8 * j), f[j][1] = dmin * (float)(uint8_t)(mn >> 8 * j);
+    for (int j = 0; j < 8; j++)
+        f[j][0] = d * (float)(uint8_t)(sc >> 8 * j), f[j][1] = dmin * (float)(uint8_t)(mn >> 8 * j);
 }
 
 /* Sub-block j (values 32 j .. 32 j + 31) of the K-quant super-block at p, as 32 bytes in value order: the
@@ -485,8 +487,10 @@ AVX2_INLINE void dotq45k_avx2(int five, const uint8_t *w, const BlockQ8A *xq, in
             }
             for (int t = 0; t < nt; t++) {
                 const BlockQ8A *x = x0 + t * ldxq + 2 * c;
-                __m256i s0 = _mm256_madd_epi16(_mm256_maddubs_epi16(u0, _mm256_loadu_si256((const __m256i *)x[0].q)), ones);
-                __m256i s1 = _mm256_madd_epi16(_mm256_maddubs_epi16(u1, _mm256_loadu_si256((const __m256i *)x[1].q)), ones);
+                __m256i x0v = _mm256_loadu_si256((const __m256i *)x[0].q);
+                __m256i x1v = _mm256_loadu_si256((const __m256i *)x[1].q);
+                __m256i s0 = _mm256_madd_epi16(_mm256_maddubs_epi16(u0, x0v), ones);
+                __m256i s1 = _mm256_madd_epi16(_mm256_maddubs_epi16(u1, x1v), ones);
                 h[t][c] = _mm256_hadd_epi32(s0, s1);
             }
         }
@@ -539,7 +543,8 @@ AVX2_INLINE void dotq6k_avx2(const uint8_t *w, const BlockQ8A *xq, int64_t ldxq,
             __m256i q0 = _mm256_sub_epi8(u0, m32), q1 = _mm256_sub_epi8(u1, m32);
             __m256i a0 = _mm256_abs_epi8(q0), a1 = _mm256_abs_epi8(q1);
             /* group j = 2 k + i uses scales[2 j], [2 j + 1] = int16 elements e, e + 1 of half j / 4 of s16 */
-            __m256i half = k < 2 ? _mm256_permute2x128_si256(s16, s16, 0x00) : _mm256_permute2x128_si256(s16, s16, 0x11);
+            __m256i half = k < 2 ? _mm256_permute2x128_si256(s16, s16, 0x00)
+                                 : _mm256_permute2x128_si256(s16, s16, 0x11);
             int e0 = 4 * k % 8, e1 = e0 + 2;
             __m256i pick0 = _mm256_setr_epi8(2 * e0, 2 * e0 + 1, 2 * e0, 2 * e0 + 1, 2 * e0, 2 * e0 + 1, 2 * e0,
                                              2 * e0 + 1, 2 * e0, 2 * e0 + 1, 2 * e0, 2 * e0 + 1, 2 * e0, 2 * e0 + 1,
@@ -550,7 +555,8 @@ AVX2_INLINE void dotq6k_avx2(const uint8_t *w, const BlockQ8A *xq, int64_t ldxq,
             __m256i sc0 = _mm256_shuffle_epi8(half, pick0), sc1 = _mm256_shuffle_epi8(half, pick1);
             for (int t = 0; t < nt; t++) {
                 const BlockQ8A *x = x0 + t * ldxq + 2 * k;
-                __m256i x0v = _mm256_loadu_si256((const __m256i *)x[0].q), x1v = _mm256_loadu_si256((const __m256i *)x[1].q);
+                __m256i x0v = _mm256_loadu_si256((const __m256i *)x[0].q);
+                __m256i x1v = _mm256_loadu_si256((const __m256i *)x[1].q);
                 __m256i s0 = _mm256_madd_epi16(_mm256_maddubs_epi16(a0, _mm256_sign_epi8(x0v, q0)), sc0);
                 __m256i s1 = _mm256_madd_epi16(_mm256_maddubs_epi16(a1, _mm256_sign_epi8(x1v, q1)), sc1);
                 h[t][k] = _mm256_hadd_epi32(s0, s1);

@@ -12,7 +12,7 @@ import java.util.Objects;
  *
  * @param architecture "llama" (dense, or Mixtral-style MoE when {@code nExpert > 0}), "qwen2moe" or "qwen3moe"
  * @param weightType the type of every matrix (token_embd, output, attention, FFN, router, shared-expert gate);
- *     norm weights and biases are always F32
+ *     norm weights and biases are always F32; a K-quant falls back to Q8_0 on rows not a multiple of 256
  * @param headDimK {@code attention.key_length}, may differ from {@code nEmbd / nHead}
  * @param headDimV {@code attention.value_length}
  * @param nFf dense FFN width, and the width of llama's experts; 0 = not written (qwen*moe)

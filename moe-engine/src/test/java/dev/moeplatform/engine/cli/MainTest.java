@@ -77,7 +77,8 @@ class MainTest {
                     "--threads", "2", "--probe-mib", "16", "--kernels", kernels, "--json");
             JsonNode json = JsonMapper.builder().build().readTree(output.strip());
             assertThat(json.get("decode_tokens_per_second").asDouble()).as(kernels).isPositive();
-            assertThat(json.get("weight_bytes").asLong()).as(kernels).isEqualTo(SyntheticModelBuilder.weightBytes(spec));
+            assertThat(json.get("weight_bytes").asLong()).as(kernels)
+                    .isEqualTo(SyntheticModelBuilder.weightBytes(spec));
         }
     }
 

@@ -290,7 +290,8 @@ class GgmlTypeTest {
         float[] y = GgmlType.Q5_K.dequantize(block, 256);
         assertThat(y[0]).isEqualTo(16f); // sub-block 0, l 0: bit 0 of qh[0] set: u = 16; 1 * 16 - 0
         assertThat(y[1]).isEqualTo(1f); // l 1: (1 + 0) % 3 != 0: u = 1
-        assertThat(y[32 + 2]).isEqualTo(2 * 29 - 2.5f); // sub-block 1, l 2: bit 1 of qh[2] set ((2 + 1) % 3 == 0), u = 13 + 16
+        // sub-block 1, l 2: high nibble 13, bit 1 of qh[2] set ((2 + 1) % 3 == 0): u = 29
+        assertThat(y[32 + 2]).isEqualTo(2 * 29 - 2.5f);
         assertThat(y[224 + 2]).isEqualTo(63 * 29 - 10f); // sub-block 7, l 2: (2 + 7) % 3 == 0, u = 13 + 16
         for (int v = 0; v < 256; v++) {
             int j = v / 32;

@@ -268,8 +268,8 @@ class SyntheticModelBuilderTest {
     @Test
     void commandLineBuildsKQuantsAndTheMix() throws IOException {
         Path file = dir.resolve("q4_k_m.gguf");
-        SyntheticModelBuilder.run(new String[] {"build", "--arch", "llama", "--type", "q4_k_m", "--size-preset", "small",
-            "--layers", "1", "--out", file.toString()});
+        SyntheticModelBuilder.run(new String[] {"build", "--arch", "llama", "--type", "q4_k_m", "--size-preset",
+            "small", "--layers", "1", "--out", file.toString()});
         Map<String, GgufTestReader.TensorInfo> tensors = GgufTestReader.read(file).tensors();
         assertThat(tensors.get("blk.0.attn_q.weight").type()).isEqualTo(GgmlType.Q4_K);
         assertThat(tensors.get("blk.0.attn_v.weight").type()).isEqualTo(GgmlType.Q6_K);
