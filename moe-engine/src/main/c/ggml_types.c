@@ -85,12 +85,54 @@ static void q8_0_to_float(const uint8_t *src, float *dst, int64_t n) {
     }
 }
 
+/* Q4_K super-block: d, dmin (fp16), scales[12] (k_scales_mins), qs[128]. Value v = 64 c + 32 h + l (c = 0..3,
+ * h = 0..1, l = 0..31) is nibble h (0: low, 1: high) of qs[32 c + l], in sub-block j = 2 c + h:
+ * y = fl(fl(d * sc_j) * q) - fl(dmin * m_j). Q5_K adds qh[32] before qs: bit j of qh[l] is the quant's bit 4. */
+static void q45_k_to_float(const uint8_t *src, float *dst, int64_t n, int five) {
+    const int bytes = five ? Q5_K_BYTES : Q4_K_BYTES;
+    for (int64_t b = 0; b < n / QK_K; b++, src += bytes, dst += QK_K) {
+        float d = fp16_to_fp32(load_u16(src)), dmin = fp16_to_fp32(load_u16(src + 2));
+        uint64_t sc, mn;
+        k_scales_mins(src + 4, &sc, &mn);
+        const uint8_t *qh = src + 16, *qs = src + (five ? 48 : 16);
+        for (int j = 0; j < QK_K / 32; j++) {
+            float d1 = d * (float)(uint8_t)(sc >> 8 * j), m1 = dmin * (float)(uint8_t)(mn >> 8 * j);
+            const uint8_t *q = qs + 32 * (j / 2);
+            for (int l = 0; l < 32; l++) {
+                int u = (j & 1 ? q[l] >> 4 : q[l] & 0x0f) | (five ? (qh[l] >> j & 1) << 4 : 0);
+                dst[32 * j + l] = d1 * (float)u - m1;
+            }
+        }
+    }
+}
+
+static void q4_k_to_float(const uint8_t *src, float *dst, int64_t n) { q45_k_to_float(src, dst, n, 0); }
+static void q5_k_to_float(const uint8_t *src, float *dst, int64_t n) { q45_k_to_float(src, dst, n, 1); }
+
+/* Q6_K super-block: ql[128], qh[64], scales[16] (int8), d (fp16). Value v = 128 c + 32 g + l (c = 0..1,
+ * g = 0..3, l = 0..31): low 4 bits = nibble g / 2 (0: low) of ql[64 c + 32 (g % 2) + l], bits 4..5 = bits
+ * 2 g .. 2 g + 1 of qh[32 c + l]; q = that - 32, y = fl(fl(d * scales[v / 16]) * q). */
+static void q6_k_to_float(const uint8_t *src, float *dst, int64_t n) {
+    for (int64_t b = 0; b < n / QK_K; b++, src += Q6_K_BYTES, dst += QK_K) {
+        float d = fp16_to_fp32(load_u16(src + 208));
+        const int8_t *sc = (const int8_t *)(src + 192);
+        for (int v = 0; v < QK_K; v++) {
+            int c = v / 128, g = v % 128 / 32, l = v % 32;
+            int lo = src[64 * c + 32 * (g % 2) + l] >> 4 * (g / 2) & 0x0f, hi = src[128 + 32 * c + l] >> 2 * g & 3;
+            dst[v] = d * (float)sc[v / 16] * (float)((lo | hi << 4) - 32);
+        }
+    }
+}
+
 static const TypeTraits TRAITS[N_TYPE_SLOTS] = {
     {GGML_TYPE_F32, 0, "F32", 1, 4, f32_to_float},
     {GGML_TYPE_F16, 1, "F16", 1, 2, f16_to_float},
     {GGML_TYPE_Q4_0, 2, "Q4_0", QK, 18, q4_0_to_float},
     {GGML_TYPE_Q8_0, 3, "Q8_0", QK, 34, q8_0_to_float},
     {GGML_TYPE_BF16, 4, "BF16", 1, 2, bf16_to_float},
+    {GGML_TYPE_Q4_K, 5, "Q4_K", QK_K, Q4_K_BYTES, q4_k_to_float},
+    {GGML_TYPE_Q5_K, 6, "Q5_K", QK_K, Q5_K_BYTES, q5_k_to_float},
+    {GGML_TYPE_Q6_K, 7, "Q6_K", QK_K, Q6_K_BYTES, q6_k_to_float},
 };
 
 const TypeTraits *type_traits(uint32_t id) {
@@ -110,4 +152,4 @@ const char *ggml_type_name(uint32_t id) {
     return id < sizeof NAMES / sizeof NAMES[0] ? NAMES[id] : NULL;
 }
 
-const char *supported_types_list(void) { return "F32, F16, Q4_0, Q8_0, BF16"; }
+const char *supported_types_list(void) { return "F32, F16, Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, BF16"; }

@@ -91,6 +91,12 @@ static void builtin_seeds(Seed **seeds, int *n) {
         snprintf(name, sizeof name, "seed-deepseek2-%s.gguf", type_traits(types[t])->name);
         add_seed(seeds, n, name, d, size);
     }
+    /* a K-quant model (rows of 256), each matrix's super-blocks fuzzed through the K kernels */
+    ModelSpec s = spec_small("qwen2moe", GGML_TYPE_Q4_K, 1);
+    s.n_layer = 1, s.n_vocab = 8, s.context_length = 16;
+    size_t size;
+    uint8_t *d = build_model(&s, &size);
+    add_seed(seeds, n, "seed-qwen2moe-Q4_K.gguf", d, size);
 }
 
 static void file_seeds(Seed **seeds, int *n, const char *dir) {

@@ -95,8 +95,88 @@ void gw_i32_array(GgufWriter *w, const char *key, const int32_t *values, int n) 
     put(&w->kv, values, (size_t)n * 4);
 }
 
+/* The smallest fp16 not below v >= 0. */
+static uint16_t fp16_up(float v) {
+    uint16_t h = fp32_to_fp16(v);
+    return fp16_to_fp32(h) < v ? (uint16_t)(h + 1) : h;
+}
+
+static int clampi(long v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : (int)v; }
+
+/* Q4_K / Q5_K super-block by the min/max rule of docs/model-math.md. */
+static void quantize_q45_k(const float *x, uint8_t *out, int five) {
+    int nmax = five ? 31 : 15, sc[8], mn[8];
+    double lo[8], hi[8], need[8], max_min = 0, max_need = 0;
+    float min_eff[8];
+    for (int j = 0; j < 8; j++) {
+        lo[j] = 0, hi[j] = -INFINITY;
+        for (int l = 0; l < 32; l++) lo[j] = fmin(lo[j], x[32 * j + l]), hi[j] = fmax(hi[j], x[32 * j + l]);
+        max_min = fmax(max_min, -lo[j]);
+    }
+    uint16_t dmin_h = fp16_up((float)(max_min / 63));
+    float dmin = fp16_to_fp32(dmin_h);
+    for (int j = 0; j < 8; j++) {
+        mn[j] = dmin == 0 ? 0 : clampi((long)ceil(-lo[j] / dmin), 0, 63);
+        min_eff[j] = dmin * (float)mn[j];
+        need[j] = fmax(0, (hi[j] + min_eff[j]) / nmax);
+        max_need = fmax(max_need, need[j]);
+    }
+    uint16_t d_h = fp16_up((float)(max_need / 63));
+    float d = fp16_to_fp32(d_h);
+    for (int j = 0; j < 8; j++) sc[j] = d == 0 ? 0 : clampi((long)ceil(need[j] / d), 0, 63);
+    memset(out, 0, five ? 176 : 144);
+    memcpy(out, &d_h, 2), memcpy(out + 2, &dmin_h, 2);
+    for (int j = 0; j < 4; j++) {
+        out[4 + j] = (uint8_t)(sc[j] | (sc[j + 4] >> 4) << 6);
+        out[8 + j] = (uint8_t)(mn[j] | (mn[j + 4] >> 4) << 6);
+        out[12 + j] = (uint8_t)((sc[j + 4] & 15) | (mn[j + 4] & 15) << 4);
+    }
+    uint8_t *qs = out + (five ? 48 : 16);
+    for (int j = 0; j < 8; j++) {
+        float step = d * (float)sc[j];
+        for (int l = 0; l < 32; l++) {
+            int u = step == 0 ? 0 : clampi(lroundf((x[32 * j + l] + min_eff[j]) / step), 0, nmax);
+            qs[32 * (j / 2) + l] |= (uint8_t)(j % 2 ? (u & 15) << 4 : u & 15);
+            if (u > 15) out[16 + l] |= (uint8_t)(1 << j);
+        }
+    }
+}
+
+/* Q6_K super-block by the symmetric rule of docs/model-math.md. */
+static void quantize_q6_k(const float *x, uint8_t *out) {
+    double step[16], max_step = 0;
+    for (int k = 0; k < 16; k++) {
+        double amax = 0;
+        for (int i = 0; i < 16; i++) amax = fmax(amax, fabs(x[16 * k + i]));
+        step[k] = amax / 31, max_step = fmax(max_step, step[k]);
+    }
+    uint16_t d_h = fp16_up((float)(max_step / 127));
+    float d = fp16_to_fp32(d_h);
+    memset(out, 0, 210);
+    memcpy(out + 208, &d_h, 2);
+    for (int k = 0; k < 16; k++) {
+        int scale = d == 0 ? 0 : clampi((long)ceil(step[k] / d), 0, 127);
+        out[192 + k] = (uint8_t)scale;
+        float s = d * (float)scale;
+        for (int i = 0; i < 16; i++) {
+            int v = 16 * k + i, c = v / 128, g = v % 128 / 32, l = v % 32;
+            int u = (s == 0 ? 0 : clampi(lroundf(x[v] / s), -32, 31)) + 32;
+            out[64 * c + 32 * (g % 2) + l] |= (uint8_t)((u & 15) << 4 * (g / 2));
+            out[128 + 32 * c + l] |= (uint8_t)((u >> 4) << 2 * g);
+        }
+    }
+}
+
 void quantize_row(uint32_t type, const float *x, uint8_t *out, int64_t n) {
     switch (type) {
+    case GGML_TYPE_Q4_K:
+    case GGML_TYPE_Q5_K:
+        for (int64_t b = 0; b < n / QK_K; b++)
+            quantize_q45_k(x + b * QK_K, out + b * (type == GGML_TYPE_Q5_K ? 176 : 144), type == GGML_TYPE_Q5_K);
+        break;
+    case GGML_TYPE_Q6_K:
+        for (int64_t b = 0; b < n / QK_K; b++) quantize_q6_k(x + b * QK_K, out + b * 210);
+        break;
     case GGML_TYPE_F32: memcpy(out, x, (size_t)n * 4); break;
     case GGML_TYPE_F16:
     case GGML_TYPE_BF16:
@@ -202,6 +282,12 @@ ModelSpec spec_small(const char *arch, uint32_t type, int moe) {
     if (moe && !strcmp(arch, "qwen2moe")) s.n_ff_shexp = 96, s.qkv_bias = 1;
     if (strcmp(arch, "llama") && moe) s.n_ff = 0; /* qwen*moe have no dense FFN width */
     if (!strcmp(arch, "deepseek2")) s.n_expert = 4, s.n_expert_used = 2, s.n_ff_exp = 32, s.n_ff = 96;
+    if (type_traits(type)->block == QK_K) { /* every matrix's rows a multiple of the K-quants' 256 (not deepseek2's) */
+        s.n_embd = 256, s.head_dim = 64;
+        if (s.n_ff) s.n_ff = 256;
+        if (moe) s.n_ff_exp = 256;
+        if (s.n_ff_shexp) s.n_ff_shexp = 256;
+    }
     return s;
 }
 

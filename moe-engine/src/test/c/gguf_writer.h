@@ -48,7 +48,8 @@ typedef struct {
     const char *skip_tensor, *skip_key, *bad_dims_tensor, *f16_tensor;
 } ModelSpec;
 
-/* A small model: n_embd 64, 4 heads (2 KV heads) of 16, 2 layers, 4 experts (2 used) when moe. */
+/* A small model: n_embd 64, 4 heads (2 KV heads) of 16, 2 layers, 4 experts (2 used) when moe; for a K-quant
+ * n_embd 256, heads of 64 and FFN widths 256 (rows of a multiple of 256). */
 ModelSpec spec_small(const char *arch, uint32_t type, int moe);
 uint8_t *build_model(const ModelSpec *spec, size_t *size);
 

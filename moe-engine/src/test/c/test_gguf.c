@@ -137,8 +137,14 @@ static void test_tensor_infos(const uint8_t *base, size_t size, uint32_t type) {
     EXPECT_REFUSED(d, size, "tensor output.weight: offset");
     EXPECT_REFUSED(d, size, "is not a multiple of the alignment 32");
     memcpy(d, base, size), INFO;
-    put_u32(p + 20, 12);
-    EXPECT_REFUSED(d, size, "tensor output.weight: unsupported type Q4_K (12) (supported: F32, F16, Q4_0, Q8_0, BF16)");
+    put_u32(p + 20, 11);
+    EXPECT_REFUSED(d, size,
+                   "tensor output.weight: unsupported type Q3_K (11) "
+                   "(supported: F32, F16, Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, BF16)");
+    put_u32(p + 20, 12); /* a K-quant needs rows of a multiple of 256 values; this one has 64 */
+    EXPECT_REFUSED(d, size, "tensor output.weight: ne0 = 64 is not a multiple of the block size 256 of Q4_K");
+    put_u32(p + 20, 14);
+    EXPECT_REFUSED(d, size, "tensor output.weight: ne0 = 64 is not a multiple of the block size 256 of Q6_K");
     put_u32(p + 20, 99);
     EXPECT_REFUSED(d, size, "tensor output.weight: unsupported type unknown (99)");
     memcpy(d, base, size), INFO;

@@ -56,7 +56,8 @@ static void prompt(int32_t *tokens, int n, int n_vocab, int salt) {
     for (int i = 0; i < n; i++) tokens[i] = (i * 7 + salt * 13 + 3) % n_vocab;
 }
 
-static const uint32_t TYPES[] = {GGML_TYPE_F32, GGML_TYPE_F16, GGML_TYPE_BF16, GGML_TYPE_Q8_0, GGML_TYPE_Q4_0};
+static const uint32_t TYPES[] = {GGML_TYPE_F32,  GGML_TYPE_F16,  GGML_TYPE_BF16, GGML_TYPE_Q8_0,
+                                 GGML_TYPE_Q4_0, GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K};
 static const struct {
     const char *arch;
     int moe;
@@ -320,11 +321,11 @@ void suite_model(void) {
     }
     test_kv_budget();
     for (size_t a = 0; a < sizeof ARCHS / sizeof *ARCHS; a++)
-        for (size_t t = 0; t < 5; t++) {
-            ModelSpec s = spec_small(ARCHS[a].arch, TYPES[t], ARCHS[a].moe);
+        for (size_t t = 0; t < sizeof TYPES / sizeof *TYPES; t++) {
+            ModelSpec s = spec_small(ARCHS[a].arch, TYPES[t], ARCHS[a].moe); /* K-quants: rows of 256 */
             test_load_and_step(&s);
-            if (t == 0 || t == 4) test_batching(&s);
-            if (t == 3) test_kernel_paths(&s);
+            if (t == 0 || t == 4 || (t == 5 && a == 2)) test_batching(&s);
+            if (t == 3 || t == 5) test_kernel_paths(&s);
         }
     /* sizes that are not multiples of 32 (float types only), explicit head dims, GQA 1:1 */
     ModelSpec odd = spec_small("llama", GGML_TYPE_F16, 0);

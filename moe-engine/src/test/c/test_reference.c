@@ -168,7 +168,8 @@ static void ref_token(Ref *r, int token, int pos, double *logits) {
 }
 
 /* The exact paths agree with the double reference to fp32 reassociation (1e-4 of the logits' scale). A -q8a path
- * on Q4_0/Q8_0 weights rounds every activation to 8 bits per block of 32 (|error| <= d_x / 2, d_x = amax / 127)
+ * on quantized weights (Q4_0, Q8_0, K-quants) rounds every activation to 8 bits per block of 32
+ * (|error| <= d_x / 2, d_x = amax / 127)
  * before each quantized product: about (amax / rms) / (127 sqrt 12) ~ 0.5% relative per product for these
  * activations, compounded over the 2 n_layer + 1 products on the way to the logits; Q8A_LOGITS_BOUND leaves room
  * over the worst observed (~1.7%) and still catches real disagreements, which are of order 1. */
@@ -218,6 +219,9 @@ void suite_reference(void) {
         compare(&s);
         s.type = GGML_TYPE_Q4_0;
         compare(&s);
+        const uint32_t k_types[3] = {GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K};
+        ModelSpec k = spec_small(archs[a], k_types[a % 3], a > 0); /* rows of 256 */
+        compare(&k);
     }
     ModelSpec tied = spec_small("qwen3moe", GGML_TYPE_BF16, 1);
     tied.tied = 1, tied.n_expert = 8, tied.n_expert_used = 3;

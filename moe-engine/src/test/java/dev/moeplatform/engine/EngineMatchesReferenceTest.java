@@ -2,7 +2,6 @@ package dev.moeplatform.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.moeplatform.engine.gguf.GgmlType;
 import dev.moeplatform.engine.reference.ReferenceModel;
 import dev.moeplatform.engine.tools.SyntheticModel;
 import java.nio.file.Path;
@@ -26,7 +25,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * type, quantized ones included; a larger difference means a real disagreement (a wrong pairing, offset or
  * expert), which typically shows as errors of order 1.
  *
- * <p>The {@code -q8a} paths (the best first in {@link Model#supportedKernels()}) compute Q4_0 and Q8_0 products on
+ * <p>The {@code -q8a} paths (the best first in {@link Model#supportedKernels()}) compute Q4_0, Q8_0, Q4_K, Q5_K
+ * and Q6_K products on
  * activations rounded to 8 bits per block of 32: each x_i becomes d q_i with |x_i - d q_i| <= d / 2 (plus fp32
  * rounding), d = max|x in its block| / 127. For activations of roughly Gaussian shape (max / rms about 2 to 3 in 32
  * values) the rounding errors are independent and uniform, so one product is off by about
@@ -82,8 +82,7 @@ class EngineMatchesReferenceTest {
             assertThat(model.info().architecture()).isEqualTo(variant.architecture());
             assertThat(model.info().kernels()).isEqualTo(kernels);
             int vocab = model.info().vocabSize();
-            boolean q8a = kernels.endsWith("-q8a")
-                    && (variant.type() == GgmlType.Q4_0 || variant.type() == GgmlType.Q8_0);
+            boolean q8a = kernels.endsWith("-q8a") && variant.type().blockSize > 1; // Q4_0, Q8_0, K-quants
             double bound = !q8a ? RELATIVE_BOUND
                     : variant.architecture().equals("deepseek2") ? Q8A_MLA_RELATIVE_BOUND : Q8A_RELATIVE_BOUND;
             // On a -q8a path a MoE model also runs the exact path alongside: once the two choose different experts
@@ -137,31 +136,44 @@ class EngineMatchesReferenceTest {
         }
     }
 
+    /**
+     * Greedy decoding on the best path ("auto") picks, at every step, the reference's argmax given the tokens before
+     * it, up to that path's error: the engine's logits are within bound * max|logit| of the reference's (the test
+     * above), so a token whose reference logit is within twice that of the largest is a near-tie either may win
+     * (random weights give many: on a -q8a path, whose bound is 5e-2, they do happen). Any other choice fails.
+     */
     @ParameterizedTest(name = "{0}")
     @MethodSource("variants")
     void greedyGenerationFollowsTheReferencesArgmax(String label, EngineFixtures.Variant variant) {
-        ReferenceModel reference = new ReferenceModel(MODELS.get(label));
-        float[][] promptLogits = reference.prompt(PROMPT);
-        int expected = Sampler.argmax(promptLogits[PROMPT.length - 1]);
-        int[] expectedTokens = new int[6];
-        for (int i = 0; i < expectedTokens.length; i++) {
-            expectedTokens[i] = expected;
-            expected = Sampler.argmax(reference.forward(expected, PROMPT.length + i));
-        }
-
-        // The exact path: argmax over random weights' logits has near-ties that int8 activations may flip (the
-        // -q8a paths are bounded position by position above).
-        String exactPath = Model.supportedKernels().stream().filter(k -> !k.endsWith("-q8a")).findFirst()
-                .orElseThrow();
-        try (Model model = Model.load(variant.file(dir), EngineFixtures.options(exactPath));
+        int[] generated = new int[6];
+        // The best exact path: on a -q8a path a routing flip (bounded position by position in the test above) can
+        // move the whole continuation, which says nothing about generation through the API.
+        String kernels = Model.supportedKernels().stream().filter(k -> !k.endsWith("-q8a")).findFirst().orElseThrow();
+        try (Model model = Model.load(variant.file(dir), EngineFixtures.options(kernels));
              Sequence sequence = model.newSequence(32, SamplingParams.greedy(6))) {
             sequence.append(PROMPT);
-            int[] generated = new int[expectedTokens.length];
             for (int i = 0; i < generated.length; i++) {
                 model.step(List.of(sequence));
                 generated[i] = sequence.lastSampled().id();
             }
-            assertThat(generated).as(label).containsExactly(expectedTokens);
+        }
+        double bound = RELATIVE_BOUND;
+        ReferenceModel reference = new ReferenceModel(MODELS.get(label));
+        float[] logits = reference.prompt(PROMPT)[PROMPT.length - 1];
+        for (int i = 0; i < generated.length; i++) {
+            int best = Sampler.argmax(logits);
+            double scale = 0;
+            for (float l : logits) {
+                scale = Math.max(scale, Math.abs(l));
+            }
+            if (generated[i] != best) {
+                System.out.printf("EngineMatchesReferenceTest: %s on %s token %d: %d instead of %d, a near-tie of "
+                        + "%.3g (x max|logit|)%n", label, kernels, i, generated[i], best,
+                        (logits[best] - logits[generated[i]]) / scale);
+                assertThat((double) logits[best] - logits[generated[i]]).as("%s token %d", label, i)
+                        .isLessThanOrEqualTo(2 * bound * scale);
+            }
+            logits = reference.forward(generated[i], PROMPT.length + i);
         }
     }
 

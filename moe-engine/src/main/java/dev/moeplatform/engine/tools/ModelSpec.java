@@ -12,7 +12,7 @@ import java.util.Objects;
  *
  * @param architecture "llama" (dense, or Mixtral-style MoE when {@code nExpert > 0}), "qwen2moe" or "qwen3moe"
  * @param weightType the type of every matrix (token_embd, output, attention, FFN, router, shared-expert gate);
- *     norm weights and biases are always F32
+ *     norm weights and biases are always F32; a K-quant falls back to Q8_0 on rows not a multiple of 256
  * @param headDimK {@code attention.key_length}, may differ from {@code nEmbd / nHead}
  * @param headDimV {@code attention.value_length}
  * @param nFf dense FFN width, and the width of llama's experts; 0 = not written (qwen*moe)
@@ -23,6 +23,9 @@ import java.util.Objects;
  * @param deepseek deepseek2's multi-head latent attention and DeepSeekMoE parameters; null for other architectures.
  *     For deepseek2, {@code headDimK} is the query/key head (non-rotated part + {@code nRot}), {@code nFf} the width
  *     of the leading dense layers and {@code nFfShexp} that of the shared experts together
+ * @param mixed llama.cpp's "_M" mix, with a K-quant weightType ({@code q4_k_m}, {@code q5_k_m}): attn_v, ffn_down
+ *     (dense, experts, shared expert) and output (token_embd when tied) in Q6_K; see
+ *     {@link SyntheticModelBuilder#matrixType}
  */
 public record ModelSpec(
         String architecture,
@@ -46,7 +49,8 @@ public record ModelSpec(
         boolean tiedOutput,
         long seed,
         Vocabulary vocabulary,
-        DeepSeek deepseek) {
+        DeepSeek deepseek,
+        boolean mixed) {
 
     public static final List<String> ARCHITECTURES = List.of("llama", "qwen2moe", "qwen3moe", "deepseek2");
 
@@ -148,7 +152,8 @@ public record ModelSpec(
             require(architecture.equals("qwen2moe") ? nFfShexp > 0 : nFfShexp == 0,
                     "a shared expert (n_ff_shexp > 0) is qwen2moe's or deepseek2's only");
         }
-        int block = weightType.blockSize;
+        require(!mixed || weightType.blockSize == 256, "the _M mix needs a K-quant weight type, not " + weightType);
+        int block = Math.min(weightType.blockSize, 32); // K-quants fall back to Q8_0 on rows not a multiple of 256
         require(nEmbd % block == 0 && nHead * headDimV % block == 0 && (nFf == 0 || nFf % block == 0)
                 && nFfExp % block == 0 && nFfShexp % block == 0,
                 weightType + " needs n_embd, n_head * head_dim_v and the FFN widths to be multiples of " + block);
@@ -201,6 +206,7 @@ public record ModelSpec(
         b.tiedOutput = tiedOutput;
         b.seed = seed;
         b.deepseek = deepseek;
+        b.mixed = mixed;
         return b;
     }
 
@@ -239,6 +245,7 @@ public record ModelSpec(
         private boolean tiedOutput;
         private long seed = 42;
         private DeepSeek deepseek;
+        private boolean mixed;
 
         private Builder(String architecture, Vocabulary vocabulary) {
             this.architecture = architecture;
@@ -380,6 +387,11 @@ public record ModelSpec(
             return this;
         }
 
+        public Builder mixed(boolean value) {
+            mixed = value;
+            return this;
+        }
+
         public ModelSpec build() {
             int k = headDimK > 0 ? headDimK : nEmbd / nHead;
             int v = headDimV > 0 ? headDimV : nEmbd / nHead;
@@ -387,7 +399,7 @@ public record ModelSpec(
             int ffShexp = deepseek != null ? deepseek.sharedExperts() * ffExp : nFfShexp;
             return new ModelSpec(architecture, weightType, nEmbd, nLayer, nHead, nHeadKv, k, v, nFf, nExpert,
                     nExpertUsed, ffExp, ffShexp, contextLength, ropeTheta, nRot > 0 ? nRot : k, eps,
-                    expertWeightsNorm, tiedOutput, seed, vocabulary, deepseek);
+                    expertWeightsNorm, tiedOutput, seed, vocabulary, deepseek, mixed);
         }
     }
 }

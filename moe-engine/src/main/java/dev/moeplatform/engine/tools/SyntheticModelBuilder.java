@@ -106,6 +106,7 @@ public final class SyntheticModelBuilder {
                 t.add(new TensorSpec(b + "ffn_down_shexp.weight", w, new long[] {s.nFfShexp(), embd}));
             }
         }
+        t.replaceAll(x -> vector(x.name()) ? x : new TensorSpec(x.name(), matrixType(s, x.name(), x.cols()), x.dims()));
         return t;
     }
 
@@ -193,6 +194,31 @@ public final class SyntheticModelBuilder {
         }
     }
 
+    /** Norm weights and biases: always F32. */
+    private static boolean vector(String name) {
+        return name.endsWith("norm.weight") || name.endsWith(".bias");
+    }
+
+    /**
+     * The type of a matrix (any tensor but norm weights and biases) of {@code cols} values per row: the spec's
+     * weight type, except that with the {@code mixed} ("_M") recipe attn_v, every ffn_down (dense, experts,
+     * shared expert) and output (token_embd when the output is tied) are Q6_K, and that a K-quant on rows that are
+     * not a multiple of its 256-value super-block falls back to Q8_0 (as llama.cpp falls back for such rows).
+     */
+    public static GgmlType matrixType(ModelSpec s, String name, long cols) {
+        GgmlType type = s.weightType();
+        if (s.mixed() && (name.endsWith(".attn_v.weight") || name.contains(".ffn_down")
+                || name.equals("output.weight") || s.tiedOutput() && name.equals("token_embd.weight"))) {
+            type = GgmlType.Q6_K;
+        }
+        return type.blockSize > 32 && cols % type.blockSize != 0 ? GgmlType.Q8_0 : type;
+    }
+
+    /** The weight type's name, with the recipe: "Q4_K_M" for Q4_K mixed. */
+    public static String typeName(ModelSpec s) {
+        return s.weightType() + (s.mixed() ? "_M" : "");
+    }
+
     /** A writer with the model's metadata and tensors declared; its tensor data is drawn while it writes. */
     public static GgufWriter writer(ModelSpec s) {
         String a = s.architecture() + ".";
@@ -200,7 +226,7 @@ public final class SyntheticModelBuilder {
                 .putString("general.architecture", s.architecture())
                 .putString("general.name", String.format(Locale.ROOT,
                         "synthetic %s %s, random weights (seed %d), not a trained model", s.architecture(),
-                        s.weightType(), s.seed()))
+                        typeName(s), s.seed()))
                 .putUInt32(a + "context_length", s.contextLength())
                 .putUInt32(a + "embedding_length", s.nEmbd())
                 .putUInt32(a + "block_count", s.nLayer())
@@ -441,9 +467,11 @@ public final class SyntheticModelBuilder {
     // ---- command line --------------------------------------------------------------------------------------
 
     static final String USAGE = """
-            usage: build --arch llama|qwen2moe|qwen3moe|deepseek2 --type f32|f16|bf16|q8_0|q4_0 --out FILE
+            usage: build --arch llama|qwen2moe|qwen3moe|deepseek2 --type TYPE --out FILE
                          [--size-preset tiny|small|1gb|v2-lite] [--active-bytes N | --total-bytes N] [--layers N]
                          [--experts N --experts-used K] [--seed S] [--tied]
+              TYPE: f32, f16, bf16, q8_0, q4_0, q4_k, q5_k, q6_k, or the mixes q4_k_m, q5_k_m (Q6_K for attn_v,
+              ffn_down and output); a K-quant matrix whose rows are not a multiple of 256 is stored as Q8_0
               N may end in k, m or g (powers of 1024); 1gb means --active-bytes 1g unless a size is given;
               --experts makes llama a Mixtral-style MoE (qwen*moe take the preset's experts)""";
 
@@ -490,7 +518,8 @@ public final class SyntheticModelBuilder {
         var vocabulary = preset.equals("v2-lite") ? Vocabularies.paddedTo(Vocabularies.defaultByteLevel(), 102400)
                 : Vocabularies.defaultByteLevel();
         ModelSpec.Builder b = preset(preset, o.get("--arch"), experts, used, vocabulary)
-                .weightType(GgmlType.valueOf(o.get("--type").toUpperCase(Locale.ROOT)))
+                .weightType(weightType(o.get("--type")))
+                .mixed(o.get("--type").toLowerCase(Locale.ROOT).endsWith("_k_m"))
                 .seed(Long.parseLong(o.getOrDefault("--seed", "42")))
                 .tiedOutput(o.containsKey("--tied"));
         boolean sized = o.containsKey("--total-bytes") || o.containsKey("--active-bytes") || preset.equals("1gb");
@@ -509,11 +538,21 @@ public final class SyntheticModelBuilder {
         Path out = Path.of(o.get("--out"));
         System.out.printf(Locale.ROOT, "%s %s: n_embd %d, n_layer %d, heads %d/%d of %d/%d, n_ff %d, experts %d/%d"
                         + " of %d, shared %d, n_vocab %d%nweights %,d bytes, active per token %,d bytes%n",
-                spec.architecture(), spec.weightType(), spec.nEmbd(), spec.nLayer(), spec.nHead(), spec.nHeadKv(),
+                spec.architecture(), typeName(spec), spec.nEmbd(), spec.nLayer(), spec.nHead(), spec.nHeadKv(),
                 spec.headDimK(), spec.headDimV(), spec.nFf(), spec.nExpertUsed(), spec.nExpert(), spec.nFfExp(),
                 spec.nFfShexp(), spec.nVocab(), weightBytes(spec), activeWeightBytes(spec));
         write(spec, out);
         return out;
+    }
+
+    /** The type of --type: a GGML type name, or q4_k_m / q5_k_m (Q4_K / Q5_K, mixed). */
+    static GgmlType weightType(String text) {
+        String t = text.toUpperCase(Locale.ROOT);
+        try {
+            return GgmlType.valueOf(t.equals("Q4_K_M") || t.equals("Q5_K_M") ? t.substring(0, 4) : t);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown --type " + text);
+        }
     }
 
     static long bytes(String text) {

@@ -4,12 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.moeplatform.engine.BundledModels;
+import dev.moeplatform.engine.gguf.GgmlType;
+import dev.moeplatform.engine.tokenizer.Vocabularies;
+import dev.moeplatform.engine.tools.ModelSpec;
+import dev.moeplatform.engine.tools.SyntheticModelBuilder;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -66,6 +72,24 @@ class MainTest {
                 .isGreaterThan(json.get("weight_bytes_read_per_token").asLong());
         assertThat(json.get("batch_speedup_bound_by_bytes").asDouble()).isGreaterThan(1).isLessThanOrEqualTo(3);
         assertThat(json.get("kv_compression").asDouble()).isEqualTo(1.0);
+    }
+
+    @Test
+    void benchRunsAQ4KMModel(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("q4_k_m.gguf");
+        ModelSpec spec = SyntheticModelBuilder.preset("small", "qwen2moe", 0, 0, Vocabularies.defaultByteLevel())
+                .weightType(GgmlType.Q4_K).mixed(true).layers(1).build();
+        SyntheticModelBuilder.write(spec, file);
+        for (String kernels : new String[] {"auto", "scalar"}) {
+            String output = run("bench", "--model", file.toString(), "--prompt-tokens", "8", "--decode-tokens", "2",
+                    "--threads", "2", "--probe-mib", "16", "--kernels", kernels, "--rounds", "1", "--batch", "2",
+                    "--json");
+            JsonNode json = JsonMapper.builder().build().readTree(output.strip());
+            assertThat(json.get("decode_tokens_per_second_best").asDouble()).as(kernels).isPositive();
+            assertThat(json.get("prefill_share_matmul_Q4_K").asDouble()).as(kernels).isPositive();
+            assertThat(json.get("weight_bytes").asLong()).as(kernels)
+                    .isEqualTo(SyntheticModelBuilder.weightBytes(spec));
+        }
     }
 
     @Test

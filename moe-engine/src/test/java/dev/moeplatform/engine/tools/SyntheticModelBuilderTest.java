@@ -44,12 +44,62 @@ class SyntheticModelBuilderTest {
             for (SyntheticModelBuilder.TensorSpec t : tensors) {
                 GgufTestReader.TensorInfo info = gguf.tensors().get(t.name());
                 assertThat(info.dims()).as(t.name()).containsExactly(t.dims());
+                // the tiny rows (64 or 128 values) are too short for a K-quant's 256: Q8_0 instead
+                GgmlType matrix = type.blockSize > 32 ? GgmlType.Q8_0 : type;
                 assertThat(info.type()).as(t.name()).isEqualTo(
-                        t.name().endsWith("norm.weight") || t.name().endsWith(".bias") ? GgmlType.F32 : type);
+                        t.name().endsWith("norm.weight") || t.name().endsWith(".bias") ? GgmlType.F32 : matrix);
                 assertThat(gguf.values(t.name())).as(t.name()).isEqualTo(model.values(t.name()));
             }
             assertThat(Files.size(file)).isEqualTo(SyntheticModelBuilder.writer(spec).fileSize());
         }
+    }
+
+    @Test
+    void kQuantsAndTheMixedRecipe() throws IOException {
+        // n_embd and the attention and shared-expert widths are multiples of 256, the experts 96 wide
+        ModelSpec.Builder builder = ModelSpec.builder("qwen2moe", VOCAB).embd(256).headDim(64).ffExp(96).ffShexp(512)
+                .weightType(GgmlType.Q4_K).mixed(true);
+        ModelSpec spec = builder.build();
+        Path file = dir.resolve("q4_k_m.gguf");
+        SyntheticModel model = SyntheticModelBuilder.build(spec, file);
+        GgufTestReader gguf = GgufTestReader.read(file);
+        Map<String, GgmlType> types = gguf.tensors().values().stream()
+                .collect(Collectors.toMap(GgufTestReader.TensorInfo::name, GgufTestReader.TensorInfo::type));
+        assertThat(types).containsEntry("token_embd.weight", GgmlType.Q4_K)
+                .containsEntry("output.weight", GgmlType.Q6_K)
+                .containsEntry("output_norm.weight", GgmlType.F32);
+        for (int i = 0; i < 2; i++) {
+            String b = "blk." + i + ".";
+            assertThat(types).containsEntry(b + "attn_q.weight", GgmlType.Q4_K)
+                    .containsEntry(b + "attn_k.weight", GgmlType.Q4_K)
+                    .containsEntry(b + "attn_v.weight", GgmlType.Q6_K)
+                    .containsEntry(b + "attn_v.bias", GgmlType.F32)
+                    .containsEntry(b + "attn_output.weight", GgmlType.Q4_K)
+                    .containsEntry(b + "ffn_gate_inp.weight", GgmlType.Q4_K)
+                    .containsEntry(b + "ffn_up_exps.weight", GgmlType.Q4_K)
+                    .containsEntry(b + "ffn_down_exps.weight", GgmlType.Q8_0) // rows of 96: Q6_K falls back
+                    .containsEntry(b + "ffn_gate_inp_shexp.weight", GgmlType.Q4_K)
+                    .containsEntry(b + "ffn_gate_shexp.weight", GgmlType.Q4_K)
+                    .containsEntry(b + "ffn_down_shexp.weight", GgmlType.Q6_K)
+                    .containsEntry(b + "ffn_norm.weight", GgmlType.F32);
+        }
+        for (SyntheticModelBuilder.TensorSpec t : SyntheticModelBuilder.tensors(spec)) {
+            assertThat(gguf.values(t.name())).as(t.name()).isEqualTo(model.values(t.name()));
+        }
+        assertThat(Files.size(file)).isEqualTo(SyntheticModelBuilder.writer(spec).fileSize());
+        assertThat((String) gguf.metadata().get("general.name")).contains("Q4_K_M");
+
+        // tied: token_embd is the output matrix, Q6_K; without the mix every matrix that fits is Q4_K
+        assertThat(dims(builder.tiedOutput(true).build())).doesNotContainKey("output.weight");
+        assertThat(SyntheticModelBuilder.tensors(builder.build()).getFirst().type()).isEqualTo(GgmlType.Q6_K);
+        ModelSpec plain = builder.tiedOutput(false).mixed(false).build();
+        assertThat(SyntheticModelBuilder.tensors(plain)).filteredOn(t -> t.name().equals("blk.0.attn_v.weight"))
+                .extracting(SyntheticModelBuilder.TensorSpec::type).containsExactly(GgmlType.Q4_K);
+        assertThat(SyntheticModelBuilder.matrixType(plain, "blk.0.ffn_down_exps.weight", 96)).isEqualTo(GgmlType.Q8_0);
+        assertThat(SyntheticModelBuilder.matrixType(plain.toBuilder().weightType(GgmlType.Q4_0).build(),
+                "blk.0.ffn_down_exps.weight", 96)).isEqualTo(GgmlType.Q4_0);
+        assertThat(SyntheticModelBuilder.weightBytes(spec)).isLessThan(SyntheticModelBuilder.weightBytes(
+                spec.toBuilder().mixed(false).weightType(GgmlType.Q6_K).build()));
     }
 
     @Test
@@ -175,6 +225,10 @@ class SyntheticModelBuilderTest {
         assertThatThrownBy(() -> ModelSpec.builder("llama", VOCAB).ffShexp(32).build())
                 .hasMessageContaining("shared expert");
         assertThatThrownBy(() -> ModelSpec.builder("gpt2", VOCAB)).hasMessageContaining("unknown architecture");
+        assertThatThrownBy(() -> ModelSpec.builder("llama", VOCAB).weightType(GgmlType.Q8_0).mixed(true).build())
+                .hasMessageContaining("_M mix needs a K-quant");
+        assertThatThrownBy(() -> ModelSpec.builder("llama", VOCAB).weightType(GgmlType.Q4_K).ff(112).build())
+                .hasMessageContaining("multiples of 32"); // Q8_0, the K-quants' fallback, needs 32
     }
 
     @ParameterizedTest
@@ -209,6 +263,26 @@ class SyntheticModelBuilderTest {
                 .hasMessageContaining("required");
         assertThatThrownBy(() -> SyntheticModelBuilder.run(new String[] {"build", "--bogus", "1"}))
                 .hasMessageContaining("unknown option");
+    }
+
+    @Test
+    void commandLineBuildsKQuantsAndTheMix() throws IOException {
+        Path file = dir.resolve("q4_k_m.gguf");
+        SyntheticModelBuilder.run(new String[] {"build", "--arch", "llama", "--type", "q4_k_m", "--size-preset",
+            "small", "--layers", "1", "--out", file.toString()});
+        Map<String, GgufTestReader.TensorInfo> tensors = GgufTestReader.read(file).tensors();
+        assertThat(tensors.get("blk.0.attn_q.weight").type()).isEqualTo(GgmlType.Q4_K);
+        assertThat(tensors.get("blk.0.attn_v.weight").type()).isEqualTo(GgmlType.Q6_K);
+        assertThat(tensors.get("blk.0.ffn_down.weight").type()).isEqualTo(GgmlType.Q6_K);
+        assertThat(tensors.get("output.weight").type()).isEqualTo(GgmlType.Q6_K);
+        SyntheticModelBuilder.run(new String[] {"build", "--arch", "qwen3moe", "--type", "Q5_K", "--out",
+            file.toString()});
+        assertThat(GgufTestReader.read(file).tensors().get("blk.0.attn_q.weight").type())
+                .isEqualTo(GgmlType.Q8_0); // tiny: rows of 64
+        for (String type : new String[] {"q6_k_m", "q7_k", "q8_0_m"}) {
+            assertThatThrownBy(() -> SyntheticModelBuilder.run(new String[] {"build", "--arch", "llama", "--type", type,
+                "--out", file.toString()})).hasMessageContaining("unknown --type");
+        }
     }
 
     private Path write(ModelSpec spec) throws IOException {
