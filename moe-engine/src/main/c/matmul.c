@@ -7,6 +7,8 @@
 #define UNIT_ROWS 16
 /* Inputs of fewer values are quantized by the calling thread (decode: a pool_run costs more than that). */
 #define INLINE_QUANTIZE_VALUES 65536
+/* How far ahead (in rows) a single pass over a weight matrix asks for its cache lines. */
+#define PREFETCH_ROWS 4
 
 typedef struct {
     const Kernels *kernels;
@@ -27,6 +29,9 @@ static void matmul_unit(const Kernels *k, const MatJob *job, int64_t r0, int64_t
         int nt = job->nt - t0 < MAX_NT ? job->nt - t0 : MAX_NT;
         for (int64_t r = r0; r < r1; r++) {
             const uint8_t *row = w->data + (size_t)r * w->row_bytes;
+            if (nt == job->nt && r + PREFETCH_ROWS < w->n_out) /* single pass over the rows: stream ahead */
+                for (size_t off = 0; off < w->row_bytes; off += 64)
+                    __builtin_prefetch(row + PREFETCH_ROWS * w->row_bytes + off, 0, 0);
             if (dotq) dotq(row, job->xq + (int64_t)t0 * nb, nb, nt, w->n_in, out);
             else dot(row, job->x + (int64_t)t0 * w->n_in, w->n_in, nt, w->n_in, out);
             for (int t = 0; t < nt; t++) job->y[(int64_t)(t0 + t) * w->n_out + r] = out[t];
