@@ -172,13 +172,11 @@ static void attend_latent(const Model *m, int layer, int t, int h0, int h1) {
     int pos = rs->pos[t], R = c->kv_lora_rank, row = m->kv_k_dim;
     DotFn dot = m->kernels->dot[type_traits(GGML_TYPE_F32)->slot];
     float scale = (float)c->kq_scale;
-    for (int p = 0; p <= pos; p++) {
-        const uint8_t *cached = (const uint8_t *)kv_cell(s, layer, p);
-        for (int h = h0; h < h1; h++) {
-            float *sc = s->scores + (size_t)h * s->n_ctx + p;
-            dot(cached, rs->ql + ((size_t)t * c->n_head + h) * row, 0, 1, row, sc);
-            *sc *= scale;
-        }
+    for (int p = 0; p <= pos; p++) { /* the group's queries are consecutive rows: one pass over the cached row */
+        float out[MAX_NT];
+        dot((const uint8_t *)kv_cell(s, layer, p), rs->ql + ((size_t)t * c->n_head + h0) * row, row, h1 - h0, row,
+            out);
+        for (int h = h0; h < h1; h++) s->scores[(size_t)h * s->n_ctx + p] = out[h - h0] * scale;
     }
     for (int h = h0; h < h1; h++) {
         softmax(s->scores + (size_t)h * s->n_ctx, pos + 1);
@@ -193,8 +191,9 @@ static void attend_latent(const Model *m, int layer, int t, int h0, int h1) {
     }
 }
 
-/* Heads per MLA work item: enough to reuse each cached row from cache, few enough to keep every thread busy. */
-#define MLA_HEAD_GROUP 4
+/* Heads per MLA work item: enough to reuse each cached row from cache, few enough to keep every thread busy; at most
+ * MAX_NT (one dot call scores the whole group). */
+#define MLA_HEAD_GROUP MAX_NT
 
 /* Work items are (run, group of heads): a run's tokens share their sequence's score buffer, so one thread takes
  * them in order. */
