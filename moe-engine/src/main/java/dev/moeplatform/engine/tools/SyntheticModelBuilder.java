@@ -172,9 +172,7 @@ public final class SyntheticModelBuilder {
                     .putUInt32(a + "attention.key_length_mla", s.headDimK())
                     .putUInt32(a + "attention.value_length_mla", s.headDimV());
         } else {
-            w.putUInt32(a + "attention.head_count_kv", s.nHead())
-                    .putUInt32(a + "attention.key_length", s.headDimK())
-                    .putUInt32(a + "attention.value_length", s.headDimV());
+            putHeads(w, s);
         }
         if (d.qLoraRank() > 0) {
             w.putUInt32(a + "attention.q_lora_rank", d.qLoraRank());
@@ -219,6 +217,14 @@ public final class SyntheticModelBuilder {
         return s.weightType() + (s.mixed() ? "_M" : "");
     }
 
+    /** The kv heads and the per-head key and value widths (every architecture but split-layout deepseek2). */
+    private static void putHeads(GgufWriter w, ModelSpec s) {
+        String a = s.architecture() + ".";
+        w.putUInt32(a + "attention.head_count_kv", s.nHeadKv())
+                .putUInt32(a + "attention.key_length", s.headDimK())
+                .putUInt32(a + "attention.value_length", s.headDimV());
+    }
+
     /** A writer with the model's metadata and tensors declared; its tensor data is drawn while it writes. */
     public static GgufWriter writer(ModelSpec s) {
         String a = s.architecture() + ".";
@@ -237,9 +243,7 @@ public final class SyntheticModelBuilder {
         if (s.deepseek() != null) {
             putDeepSeek2(w, s);
         } else {
-            w.putUInt32(a + "attention.head_count_kv", s.nHeadKv())
-                    .putUInt32(a + "attention.key_length", s.headDimK())
-                    .putUInt32(a + "attention.value_length", s.headDimV());
+            putHeads(w, s);
         }
         if (s.nFf() > 0) {
             w.putUInt32(a + "feed_forward_length", s.nFf());
