@@ -2,9 +2,11 @@
 
 #include <stdatomic.h>
 
-/* Output rows per unit of work. A unit's weight rows (a few KiB each) stay in cache while every group of
- * MAX_NT activation rows passes over them. */
+/* Output rows per unit of work. With more activation rows than one pass takes (prefill), a unit's weight rows (a
+ * few KiB each) stay in cache while every group of MAX_NT activation rows passes over them; with one pass (decode)
+ * longer runs of rows keep each thread streaming one contiguous region. */
 #define UNIT_ROWS 16
+#define STREAM_UNIT_ROWS 64
 /* Inputs of fewer values are quantized by the calling thread (decode: a pool_run costs more than that). */
 #define INLINE_QUANTIZE_VALUES 65536
 /* How far ahead (in rows) a single pass over a weight matrix asks for its cache lines. */
@@ -48,8 +50,8 @@ static void matmul_thread(void *arg, int thread) {
         if (u >= c->n_units) return;
         while (j + 1 < c->n_jobs && c->jobs[j + 1].first_unit <= u) j++; /* units are taken in increasing order */
         const MatJob *job = &c->jobs[j];
-        int64_t r0 = (u - job->first_unit) * UNIT_ROWS;
-        int64_t r1 = r0 + UNIT_ROWS < job->w.n_out ? r0 + UNIT_ROWS : job->w.n_out;
+        int64_t r0 = (u - job->first_unit) * job->unit_rows;
+        int64_t r1 = r0 + job->unit_rows < job->w.n_out ? r0 + job->unit_rows : job->w.n_out;
         matmul_unit(c->kernels, job, r0, r1);
     }
 }
@@ -97,7 +99,8 @@ void matmul(ThreadPool *pool, const Kernels *kernels, MatJob *jobs, int n_jobs, 
     MatmulCtx c = {.kernels = kernels, .jobs = jobs, .n_jobs = n_jobs};
     for (int j = 0; j < n_jobs; j++) {
         jobs[j].first_unit = c.n_units;
-        if (jobs[j].nt > 0) c.n_units += (jobs[j].w.n_out + UNIT_ROWS - 1) / UNIT_ROWS;
+        jobs[j].unit_rows = jobs[j].nt <= MAX_NT ? STREAM_UNIT_ROWS : UNIT_ROWS;
+        if (jobs[j].nt > 0) c.n_units += (jobs[j].w.n_out + jobs[j].unit_rows - 1) / jobs[j].unit_rows;
     }
     atomic_init(&c.next_unit, 0);
     atomic_init(&c.next_qrow, 0);

@@ -26,6 +26,7 @@ typedef struct {
     int nt;
     int exact;           /* 1: always the exact fp32 kernels (e.g. the MoE router, whose top-k must not flip) */
     int64_t first_unit;  /* filled by matmul */
+    int64_t unit_rows;   /* filled by matmul: output rows per unit of work */
     const BlockQ8A *xq;  /* filled by matmul: x quantized (kernels with dotq for this type), else NULL */
     int64_t first_qrow;  /* filled by matmul: this job quantizes x (first of the jobs sharing it), else -1 */
 } MatJob;
