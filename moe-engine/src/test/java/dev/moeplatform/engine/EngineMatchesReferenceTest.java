@@ -60,6 +60,8 @@ class EngineMatchesReferenceTest {
     static Path dir;
 
     private static final Map<String, SyntheticModel> MODELS = new HashMap<>();
+    /** The reference's logits over PROMPT per model, computed once for all kernel paths. */
+    private static final Map<String, float[][]> EXPECTED = new java.util.concurrent.ConcurrentHashMap<>();
 
     @BeforeAll
     static void buildModels() {
@@ -76,7 +78,7 @@ class EngineMatchesReferenceTest {
     @ParameterizedTest(name = "{0} on {1}")
     @MethodSource("variantsAndKernels")
     void logitsOverAPromptMatchTheReference(String label, String kernels, EngineFixtures.Variant variant) {
-        float[][] expected = new ReferenceModel(MODELS.get(label)).prompt(PROMPT);
+        float[][] expected = EXPECTED.computeIfAbsent(label, l -> new ReferenceModel(MODELS.get(l)).prompt(PROMPT));
 
         try (Model model = Model.load(variant.file(dir), EngineFixtures.options(kernels))) {
             assertThat(model.info().architecture()).isEqualTo(variant.architecture());
