@@ -7,14 +7,12 @@ import dev.moeplatform.billing.reports.ReportPeriod;
 import dev.moeplatform.billing.reports.UsageReports;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,8 +43,8 @@ public class BudgetMonitor {
     private final TransactionTemplate transactions;
     private final BillingProperties properties;
     private final MeterRegistry registry;
-    private final MultiGauge budgetUsed;
-    private final MultiGauge savingsRatio;
+    private final GaugeTable budgetUsed;
+    private final GaugeTable savingsRatio;
     private final Clock clock = Clock.systemUTC();
 
     BudgetMonitor(Budgets budgets, UsageReports reports, WebhookOutbox outbox, TransactionTemplate transactions,
@@ -57,10 +55,10 @@ public class BudgetMonitor {
         this.transactions = transactions;
         this.properties = properties;
         this.registry = registry;
-        this.budgetUsed = MultiGauge.builder(BUDGET_USED)
-                .description("Month-to-date spend over the monthly budget (1 = fully used)").register(registry);
-        this.savingsRatio = MultiGauge.builder(SAVINGS_RATIO)
-                .description("Month-to-date reference cost over actual cost, per tenant").register(registry);
+        this.budgetUsed = new GaugeTable(BUDGET_USED, "Month-to-date spend over the monthly budget (1 = fully used)",
+                registry);
+        this.savingsRatio = new GaugeTable(SAVINGS_RATIO, "Month-to-date reference cost over actual cost, per tenant",
+                registry);
     }
 
     /** Month-to-date spend per (tenant, team), exact. */
@@ -120,24 +118,24 @@ public class BudgetMonitor {
         ReportPeriod month = ReportPeriod.currentMonth(clock);
         LocalDate period = LocalDate.ofInstant(month.from(), ZoneOffset.UTC);
         Spend spend = spend(null, month);
-        List<MultiGauge.Row<?>> used = new ArrayList<>();
+        Map<Tags, Double> used = new HashMap<>();
         for (Budget budget : budgets.all()) {
             BudgetStatus status = status(budget, spend.of(budget), month);
-            used.add(MultiGauge.Row.of(Tags.of("tenant", budget.tenant(), "team", budget.teamLabel()),
-                    status.usedPercent().doubleValue() / 100));
+            used.put(Tags.of("tenant", budget.tenant(), "team", budget.teamLabel()),
+                    status.usedPercent().doubleValue() / 100);
             for (int threshold : status.thresholdsReached()) {
                 fire(budget, status, period, threshold, spend.of(budget));
             }
         }
-        budgetUsed.register(used, true);
-        List<MultiGauge.Row<?>> ratios = new ArrayList<>();
+        budgetUsed.refresh(used);
+        Map<Tags, Double> ratios = new HashMap<>();
         spend.byTenant().forEach((tenant, cost) -> {
             BigDecimal ratio = Money.ratio(spend.referenceByTenant().get(tenant), cost);
             if (ratio != null) {
-                ratios.add(MultiGauge.Row.of(Tags.of("tenant", tenant), ratio.doubleValue()));
+                ratios.put(Tags.of("tenant", tenant), ratio.doubleValue());
             }
         });
-        savingsRatio.register(ratios, true);
+        savingsRatio.refresh(ratios);
     }
 
     private void fire(Budget budget, BudgetStatus status, LocalDate period, int threshold, BigDecimal spent) {
