@@ -4,21 +4,12 @@ import static dev.moeplatform.testing.ErrorShapeAssertions.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.moeplatform.testing.ServiceContractCases;
-import dev.moeplatform.testing.TestInfrastructure;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@RagTest
 class RagServiceApplicationTest extends ServiceContractCases {
-
-    @DynamicPropertySource
-    static void infrastructure(DynamicPropertyRegistry registry) {
-        TestInfrastructure.get().registerPostgres(registry, "rag_test");
-    }
 
     @Autowired
     JdbcTemplate jdbc;
@@ -35,7 +26,8 @@ class RagServiceApplicationTest extends ServiceContractCases {
 
     @Test
     void platformApiErrorsAreProblems() {
-        assertProblem(http().get("/v1/rag/collections/unknown"), 404);
+        assertProblem(http().get("/v1/rag/collections/unknown", RagFixture.asTenant("t-any")), 404);
+        assertProblem(http().get("/v1/rag/collections"), 401);
         assertProblem(http().method("DELETE", "/actuator/health"), 405);
     }
 }

@@ -2,6 +2,7 @@ package dev.moeplatform.gateway.auth;
 
 import dev.moeplatform.contracts.identity.IdentityHeader;
 import dev.moeplatform.contracts.identity.PlatformIdentity;
+import dev.moeplatform.gateway.keys.ApiKey;
 import dev.moeplatform.gateway.keys.KeyCache;
 import dev.moeplatform.web.config.RequestIds;
 import dev.moeplatform.web.errors.ApiError;
@@ -15,9 +16,10 @@ import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
 /**
- * Every routed request needs an API key ({@code Authorization: Bearer sk-moe-…}). A verified key becomes the signed
- * identity header the services trust; the key itself and any identity header the client sent are removed, so
- * neither a secret nor a forged identity ever reaches a service.
+ * Every routed request needs an API key ({@code Authorization: Bearer sk-moe-…}), or, from a platform service calling
+ * on a tenant's behalf, that tenant's validly signed identity. A verified key becomes the signed identity header the
+ * services trust; the key itself and any identity header the client sent are removed, so neither a secret nor a
+ * forged identity ever reaches a service.
  */
 @Component
 public class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
@@ -45,6 +47,12 @@ public class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
             return chain.filter(signed(exchange, new PlatformIdentity("platform", "admin", "admin-token",
                     requestId(exchange), PlatformIdentity.Role.ADMIN)));
         }
+        PlatformIdentity onBehalfOf = internalCaller(exchange);
+        if (onBehalfOf != null) {
+            return keys.usable(onBehalfOf.keyId(), onBehalfOf.tenant())
+                    .onErrorResume(ApiException.class, refused -> Refusals.refuse(exchange, refused))
+                    .flatMap(key -> authenticated(exchange, chain, key));
+        }
         String authorization = exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return Refusals.refuse(exchange, new ApiException(ApiError.of(401, "You didn't provide an API key. Send "
@@ -53,11 +61,32 @@ public class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
         }
         return keys.verify(authorization.substring(7).trim())
                 .onErrorResume(ApiException.class, refused -> Refusals.refuse(exchange, refused))
-                .flatMap(key -> {
-                    new Caller(key, exchange.getAttribute(RequestIds.ATTRIBUTE)).attachTo(exchange);
-                    return chain.filter(signed(exchange, new PlatformIdentity(key.tenant(), key.team(), key.id(),
-                            requestId(exchange), PlatformIdentity.Role.TENANT)));
-                });
+                .flatMap(key -> authenticated(exchange, chain, key));
+    }
+
+    private Mono<Void> authenticated(ServerWebExchange exchange, GatewayFilterChain chain, ApiKey key) {
+        new Caller(key, exchange.getAttribute(RequestIds.ATTRIBUTE)).attachTo(exchange);
+        return chain.filter(signed(exchange, new PlatformIdentity(key.tenant(), key.team(), key.id(),
+                requestId(exchange), PlatformIdentity.Role.TENANT)));
+    }
+
+    /**
+     * A platform service calling a model on a tenant's behalf (rag-service's embeddings and answers) presents that
+     * tenant's identity, signed with the secret only the services hold, instead of an API key. The call is then the
+     * key's own: its allowed models, limits and budgets apply, and it is metered to its tenant. A header that does
+     * not verify is ignored here (and replaced below), so a client cannot use a forged or expired one.
+     */
+    private PlatformIdentity internalCaller(ServerWebExchange exchange) {
+        String header = exchange.getRequest().getHeaders().getFirst(IdentityHeader.NAME);
+        if (header == null) {
+            return null;
+        }
+        try {
+            PlatformIdentity identity = identities.verify(header);
+            return identity.role() == PlatformIdentity.Role.TENANT ? identity : null;
+        } catch (IdentityHeader.InvalidIdentityException forged) {
+            return null;
+        }
     }
 
     private static String requestId(ServerWebExchange exchange) {

@@ -92,6 +92,22 @@ public class KeyCache {
         });
     }
 
+    /**
+     * The key with this id, for a call a platform service makes on its behalf (the service proved the identity with
+     * its signature, not the key's secret): it must still exist, belong to {@code tenant} and be usable now.
+     */
+    public Mono<ApiKey> usable(String id, String tenant) {
+        return lookup(id).flatMap(found -> {
+            ApiKey key = found.orElse(null);
+            if (key == null || !key.tenant().equals(tenant)) {
+                return Mono.error(invalid("The API key this call is made on behalf of no longer exists: "
+                        + ApiKeys.display(id)));
+            }
+            String unusable = key.unusableReason(clock.instant());
+            return unusable == null ? Mono.just(key) : Mono.error(invalid(unusable));
+        });
+    }
+
     private Mono<Optional<ApiKey>> lookup(String id) {
         Entry entry = entries.get(id);
         Instant now = clock.instant();
