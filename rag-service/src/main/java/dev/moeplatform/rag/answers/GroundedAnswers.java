@@ -90,9 +90,9 @@ public class GroundedAnswers {
         ChatClientResponse response;
         try {
             response = request(caller, collection, question).call().chatClientResponse();
-        } catch (OpenAIServiceException e) {
+        } catch (RuntimeException e) {
             count("failed");
-            throw ModelCalls.refused("chat", e.statusCode(), e.getMessage());
+            throw reason(e);
         }
         return answer(question, response, text(response.chatResponse()));
     }
@@ -111,10 +111,26 @@ public class GroundedAnswers {
                 })
                 .concatWith(Flux.defer(() -> last.isEmpty() ? Flux.empty()
                         : Flux.just(answer(question, last.getFirst(), text.toString()))))
-                .onErrorMap(OpenAIServiceException.class, e -> {
+                .onErrorMap(e -> {
                     count("failed");
-                    return ModelCalls.refused("chat", e.statusCode(), e.getMessage());
+                    return reason(e);
                 });
+    }
+
+    /**
+     * What a failed answer tells the caller: the chat model's refusal with its status, or the retrieval's own error
+     * (the advisor runs retrieval asynchronously and wraps what it throws).
+     */
+    private static RuntimeException reason(Throwable failure) {
+        for (Throwable e = failure; e != null; e = e.getCause() == e ? null : e.getCause()) {
+            if (e instanceof OpenAIServiceException refused) {
+                return ModelCalls.refused("chat", refused.statusCode(), refused.getMessage());
+            }
+            if (e instanceof dev.moeplatform.web.errors.ApiException api) {
+                return api;
+            }
+        }
+        return failure instanceof RuntimeException runtime ? runtime : new IllegalStateException(failure);
     }
 
     /** A piece of the answer's text, as streamed. */

@@ -35,9 +35,10 @@ public class HybridRetriever {
      * ranked by cover density normalised by length.
      */
     private static final String KEYWORD_SQL = """
-            SELECT c.id, c.content, c.metadata::text AS metadata, ts_rank_cd(c.content_tsv, q, 1) AS rank
-            FROM rag_chunk c, replace(plainto_tsquery('english', ?)::text, ' & ', ' | ')::tsquery q
-            WHERE c.tenant = ? AND c.collection_id = ? AND c.content_tsv @@ q
+            WITH query AS (SELECT replace(plainto_tsquery('english', ?)::text, ' & ', ' | ')::tsquery AS q)
+            SELECT c.id, c.content, c.metadata::text AS metadata, ts_rank_cd(c.content_tsv, query.q, 1) AS rank
+            FROM rag_chunk c, query
+            WHERE c.tenant = ? AND c.collection_id = ? AND c.content_tsv @@ query.q
             ORDER BY rank DESC, c.id
             LIMIT ?""";
 
