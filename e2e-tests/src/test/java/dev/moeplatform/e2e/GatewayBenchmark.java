@@ -60,9 +60,9 @@ public final class GatewayBenchmark {
                 ports.put(service, RunningPlatform.freePort());
             }
             ServiceProcess billing = ServiceProcess.start("billing", jar(root, "billing"), ports.get("billing"),
-                    RunningPlatform.environmentFor("billing", ports), logs);
+                    RunningPlatform.environmentFor("billing", ports, null), logs);
             ServiceProcess inference = ServiceProcess.start("inference", jar(root, "inference"),
-                    ports.get("inference"), RunningPlatform.environmentFor("inference", ports), logs);
+                    ports.get("inference"), RunningPlatform.environmentFor("inference", ports, null), logs);
             try {
                 billing.awaitReady(Instant.now().plus(Duration.ofMinutes(3)));
                 inference.awaitReady(Instant.now().plus(Duration.ofMinutes(3)));
@@ -101,7 +101,7 @@ public final class GatewayBenchmark {
 
     private static ServiceProcess startGateway(Path root, Path logs, Map<String, Integer> ports, String upstream)
             throws Exception {
-        Map<String, String> env = RunningPlatform.environmentFor("gateway", ports);
+        Map<String, String> env = RunningPlatform.environmentFor("gateway", ports, null);
         env.put("INFERENCE_URL", upstream);
         // Production settings, not the functional tests' small heap and C1-only JIT.
         ServiceProcess gateway = ServiceProcess.start("gateway", jar(root, "gateway"), ports.get("gateway"), env,

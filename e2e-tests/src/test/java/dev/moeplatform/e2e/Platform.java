@@ -7,10 +7,17 @@ import java.util.List;
 public final class Platform implements AutoCloseable {
 
     private final List<ServiceProcess> services;
+    private final VllmReplayServer vllm;
     private String apiKey;
 
-    Platform(List<ServiceProcess> services) {
+    Platform(List<ServiceProcess> services, VllmReplayServer vllm) {
         this.services = services;
+        this.vllm = vllm;
+    }
+
+    /** The vLLM server behind {@value RunningPlatform#RAG_MODEL}. */
+    VllmReplayServer vllm() {
+        return vllm;
     }
 
     void apiKey(String key) {

@@ -28,6 +28,8 @@ public final class RunningPlatform implements ParameterResolver {
     /** The engine's bundled synthetic model, which inference-service serves when no model is configured. */
     static final String INFERENCE_MODEL = "synthetic-qwen2moe-tiny";
     static final String VLLM_MODEL = "e2e-vllm-model";
+    /** A model served by {@link VllmReplayServer} through inference-service's vLLM backend (rag's answers use it). */
+    static final String RAG_MODEL = "e2e-rag-model";
     /** The identity-signing secret the services share in these tests. */
     static final String IDENTITY_SECRET = "e2e-identity-secret-0123456789abcdef";
     static final String ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef";
@@ -57,13 +59,14 @@ public final class RunningPlatform implements ParameterResolver {
             Path root = Path.of(System.getProperty("platform.root", "..")).toAbsolutePath().normalize();
             Path logs = root.resolve("e2e-tests/target/e2e-logs");
             List<ServiceProcess> processes = new ArrayList<>();
-            Platform platform = new Platform(processes);
+            VllmReplayServer vllm = VllmReplayServer.start();
+            Platform platform = new Platform(processes, vllm);
             try {
                 for (var service : ports.entrySet()) {
                     String module = service.getKey() + "-service";
                     processes.add(ServiceProcess.start(service.getKey(),
                             root.resolve(module).resolve("target").resolve(module + ".jar"), service.getValue(),
-                            environmentFor(service.getKey(), ports), logs));
+                            environmentFor(service.getKey(), ports, vllm.baseUrl()), logs));
                 }
                 Instant deadline = Instant.now().plus(STARTUP_TIMEOUT);
                 for (ServiceProcess process : processes) {
@@ -111,8 +114,12 @@ public final class RunningPlatform implements ParameterResolver {
     /** USD per 1M tokens of {@link #INFERENCE_MODEL} in these tests (see {@link #createTenantAndKey}). */
     static final java.math.BigDecimal MODEL_PRICE = new java.math.BigDecimal("819.444444");
 
-    /** The same environment variables an operator sets (see docker-compose.yml and scripts/platform). */
-    static Map<String, String> environmentFor(String service, Map<String, Integer> ports) {
+    /**
+     * The same environment variables an operator sets (see docker-compose.yml and scripts/platform).
+     *
+     * @param vllmBaseUrl the vLLM server of {@link #RAG_MODEL}; null: that model is not served
+     */
+    static Map<String, String> environmentFor(String service, Map<String, Integer> ports, String vllmBaseUrl) {
         TestInfrastructure infra = TestInfrastructure.get();
         Map<String, String> env = new HashMap<>();
         env.put("PLATFORM_PG_HOST", infra.postgresHost());
@@ -135,7 +142,11 @@ public final class RunningPlatform implements ParameterResolver {
                 env.put("GATEWAY_DB_URL", infra.jdbcUrl("gateway_e2e"));
                 env.put("GATEWAY_ADMIN_TOKEN", ADMIN_TOKEN);
             }
-            case "rag" -> env.put("RAG_DB_URL", infra.jdbcUrl("rag_e2e"));
+            case "rag" -> {
+                env.put("RAG_DB_URL", infra.jdbcUrl("rag_e2e"));
+                env.put("GATEWAY_URL", "http://127.0.0.1:" + ports.get("gateway"));
+                env.put("RAG_CHAT_MODEL", RAG_MODEL);
+            }
             case "billing" -> {
                 env.put("BILLING_DB_URL", infra.jdbcUrl("billing_e2e"));
                 env.put("BILLING_CONSUMER_GROUP", "billing-e2e-" + RUN);
@@ -149,6 +160,12 @@ public final class RunningPlatform implements ParameterResolver {
                 env.put("PLATFORM_INFERENCE_MODELS_1_ID", VLLM_MODEL);
                 env.put("PLATFORM_INFERENCE_MODELS_1_BACKENDS", "vllm");
                 env.put("PLATFORM_INFERENCE_MODELS_1_CONTEXT_LENGTH", "32768");
+                if (vllmBaseUrl != null) {
+                    env.put("PLATFORM_INFERENCE_MODELS_2_ID", RAG_MODEL);
+                    env.put("PLATFORM_INFERENCE_MODELS_2_BACKENDS", "vllm");
+                    env.put("PLATFORM_INFERENCE_MODELS_2_CONTEXT_LENGTH", "32768");
+                    env.put("PLATFORM_INFERENCE_MODELS_2_VLLM_BASE_URL", vllmBaseUrl);
+                }
                 env.put("PLATFORM_INFERENCE_ENGINE_THREADS", "1");
             }
             default -> throw new IllegalArgumentException(service);
