@@ -73,6 +73,40 @@ class ApiKeyAuthenticationTest {
     }
 
     @Test
+    void aPlatformServiceCallsOnBehalfOfAKeyWithThatKeysSignedIdentity() {
+        String tenant = admin.tenant("");
+        String keyId = admin.key(tenant, "").get("details").get("id").asString();
+        IdentityHeader services = new IdentityHeader(GatewayTestContext.IDENTITY_SECRET);
+        String onBehalf = services.sign(new PlatformIdentity(tenant, "main", keyId, "rag-call-1",
+                PlatformIdentity.Role.TENANT));
+
+        Http.Response response = http.post("/v1/embeddings", "application/json", EMBED, IdentityHeader.NAME, onBehalf,
+                "Authorization", "Bearer on-behalf-of");
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
+        PlatformIdentity forwarded = services.verify(response.json().get("headers").get(IdentityHeader.NAME)
+                .asString());
+        assertThat(forwarded.tenant()).isEqualTo(tenant);
+        assertThat(forwarded.keyId()).isEqualTo(keyId);
+        assertThat(forwarded.requestId()).isEqualTo(response.requestId()).isNotEqualTo("rag-call-1");
+        assertThat(response.json().get("headers").has("authorization")).isFalse();
+
+        // Signed with another secret: not a service, so an API key is needed.
+        String outsider = new IdentityHeader("not-the-platform-secret-0123456789abcdef").sign(new PlatformIdentity(
+                tenant, "main", keyId, "x", PlatformIdentity.Role.TENANT));
+        assertThat(assertOpenAiError(http.post("/v1/embeddings", "application/json", EMBED, IdentityHeader.NAME,
+                outsider), 401).get("code").asString()).isEqualTo("missing_api_key");
+        // The key must belong to the tenant named, and still be usable.
+        String otherTenant = admin.tenant("");
+        assertOpenAiError(http.post("/v1/embeddings", "application/json", EMBED, IdentityHeader.NAME,
+                services.sign(new PlatformIdentity(otherTenant, "main", keyId, "x", PlatformIdentity.Role.TENANT))),
+                401);
+        assertThat(http.post("/admin/keys/" + keyId + "/revoke", "application/json", "", token()).status())
+                .isEqualTo(200);
+        assertThat(assertOpenAiError(http.post("/v1/embeddings", "application/json", EMBED, IdentityHeader.NAME,
+                onBehalf), 401).get("message").asString()).contains("revoked");
+    }
+
+    @Test
     void missingWrongExpiredAndDisallowedKeysAreRefusedInTheRoutesShape() throws Exception {
         assertThat(assertOpenAiError(http.post("/v1/chat/completions", "application/json", CHAT), 401)
                 .get("code").asString()).isEqualTo("missing_api_key");
