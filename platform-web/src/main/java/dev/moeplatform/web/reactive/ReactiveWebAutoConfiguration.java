@@ -33,6 +33,7 @@ public class ReactiveWebAutoConfiguration {
 
     @Bean
     RequestBodyLimitWebFilter requestBodyLimitWebFilter(PlatformWebProperties properties) {
-        return new RequestBodyLimitWebFilter(properties.maxRequestBodySize().toBytes());
+        return new RequestBodyLimitWebFilter(properties.maxRequestBodySize().toBytes(), properties.uploadPaths(),
+                properties.maxUploadBodySize().toBytes());
     }
 }
