@@ -64,11 +64,48 @@ class Documents {
     }
 
     void delete(String tenant, UUID collection, String id) {
-        if (jdbc.update("DELETE FROM document WHERE tenant = ? AND collection_id = ? AND id = ?", tenant, collection,
-                id) == 0) {
+        boolean deleted = Boolean.TRUE.equals(transactions.execute(tx -> {
+            lockCollection(tenant, collection);
+            countTerms(tenant, collection, id, -1);
+            return jdbc.update("DELETE FROM document WHERE tenant = ? AND collection_id = ? AND id = ?", tenant,
+                    collection, id) > 0;
+        }));
+        if (!deleted) {
             throw new ApiException(new ApiError(404, "No document '" + id + "' exists in this collection.", "document",
                     "document_not_found"));
         }
+    }
+
+    /**
+     * Writers of one collection take turns (its row lock, until commit): the term statistics they update are shared,
+     * and taking turns is simpler and safer than ordering every row lock.
+     */
+    private void lockCollection(String tenant, UUID collection) {
+        jdbc.queryForList("SELECT id FROM collection WHERE id = ? AND tenant = ? FOR UPDATE", collection, tenant);
+    }
+
+    /**
+     * Adds ({@code sign} 1) or removes (-1) the document's chunks to or from the collection's term statistics: per
+     * lexeme the number of chunks containing it, and the chunk and lexeme totals.
+     */
+    private void countTerms(String tenant, UUID collection, String document, int sign) {
+        jdbc.update("""
+                INSERT INTO rag_lexeme_stats (collection_id, lexeme, chunks)
+                SELECT ?, u.lexeme, ? * count(*)
+                FROM rag_chunk c, unnest(c.content_tsv) u
+                WHERE c.tenant = ? AND c.collection_id = ? AND c.document_id = ?
+                GROUP BY u.lexeme ORDER BY u.lexeme
+                ON CONFLICT (collection_id, lexeme) DO UPDATE SET chunks = rag_lexeme_stats.chunks + excluded.chunks""",
+                collection, sign, tenant, collection, document);
+        if (sign < 0) {
+            jdbc.update("DELETE FROM rag_lexeme_stats WHERE collection_id = ? AND chunks <= 0", collection);
+        }
+        jdbc.update("""
+                UPDATE collection SET chunk_count = chunk_count + ? * d.chunks, lexeme_count = lexeme_count + ? * d.lexemes
+                FROM (SELECT count(*) AS chunks, coalesce(sum(length(content_tsv)), 0) AS lexemes FROM rag_chunk
+                      WHERE tenant = ? AND collection_id = ? AND document_id = ?) d
+                WHERE collection.id = ? AND collection.tenant = ?""",
+                sign, sign, tenant, collection, document, collection, tenant);
     }
 
     /**
@@ -79,6 +116,7 @@ class Documents {
             String sha256, List<Chunker.Chunk> chunks, List<float[]> embeddings) {
         int tokens = chunks.stream().mapToInt(Chunker.Chunk::tokens).sum();
         return transactions.execute(tx -> {
+            lockCollection(tenant, collection);
             jdbc.update("""
                     INSERT INTO document (collection_id, id, tenant, title, media_type, size_bytes, content_sha256,
                                           chunk_count, token_count)
@@ -89,6 +127,7 @@ class Documents {
                         token_count = excluded.token_count, updated_at = now()
                     WHERE document.tenant = excluded.tenant""",
                     collection, id, tenant, title, mediaType, size, sha256, chunks.size(), tokens);
+            countTerms(tenant, collection, id, -1);
             jdbc.update("DELETE FROM rag_chunk WHERE tenant = ? AND collection_id = ? AND document_id = ?", tenant,
                     collection, id);
             jdbc.batchUpdate("""
@@ -104,6 +143,7 @@ class Documents {
                 ps.setString(7, id);
                 ps.setInt(8, chunk.index());
             });
+            countTerms(tenant, collection, id, 1);
             return require(tenant, collection, id);
         });
     }

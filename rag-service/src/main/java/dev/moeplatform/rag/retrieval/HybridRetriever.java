@@ -21,7 +21,7 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Retrieval over one collection of one tenant: the vector ranking from Spring AI's pgvector store (HNSW, cosine,
  * filtered to the tenant and collection; pgvector's iterative scans keep a filtered top-k complete), the keyword
- * ranking from PostgreSQL full text (any query term may match, ranked by cover density), fused by weighted
+ * ranking from PostgreSQL full text (BM25 over the query's rarest terms), fused by weighted
  * reciprocal rank. Both queries name the tenant. Model calls (the query embedding) are made on behalf of the bound
  * caller.
  */
@@ -31,13 +31,29 @@ public class HybridRetriever {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     /**
-     * Full-text candidates: the query's lexemes OR-ed (a question rarely contains every word of its answer),
-     * ranked by cover density normalised by length.
+     * The keyword ranking, BM25 over PostgreSQL full text: the query's lexemes (english stemming) that occur in the
+     * collection, the {@code keyword-terms} rarest of them (a term most chunks contain says little and would make
+     * every chunk a candidate), each weighted by its inverse document frequency from the collection's term
+     * statistics; a chunk scores the sum over the terms it contains of idf × tf(k1 + 1) / (tf + k1(1 - b + b·len/avg))
+     * with k1 1.2 and b 0.75, len its number of lexemes. Candidates come from the GIN index.
      */
     private static final String KEYWORD_SQL = """
-            WITH query AS (SELECT replace(plainto_tsquery('english', ?)::text, ' & ', ' | ')::tsquery AS q)
-            SELECT c.id, c.content, c.metadata::text AS metadata, ts_rank_cd(c.content_tsv, query.q, 1) AS rank
-            FROM rag_chunk c, query
+            WITH stats AS (
+                SELECT greatest(chunk_count, 1) AS n, greatest(lexeme_count, 1)::float8 / greatest(chunk_count, 1) AS avgdl
+                FROM collection WHERE id = ? AND tenant = ?),
+            terms AS (
+                SELECT s.lexeme, ln(1 + (stats.n - s.chunks + 0.5) / (s.chunks + 0.5)) AS idf
+                FROM (SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', ?))) q
+                JOIN rag_lexeme_stats s ON s.collection_id = ? AND s.lexeme = q.lexeme
+                CROSS JOIN stats
+                ORDER BY s.chunks, s.lexeme
+                LIMIT ?),
+            query AS (SELECT to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) AS q FROM terms)
+            SELECT c.id, c.content, c.metadata::text AS metadata,
+                   (SELECT sum(t.idf * cardinality(u.positions) * 2.2
+                               / (cardinality(u.positions) + 1.2 * (0.25 + 0.75 * length(c.content_tsv) / stats.avgdl)))
+                    FROM unnest(c.content_tsv) u JOIN terms t ON t.lexeme = u.lexeme) AS rank
+            FROM rag_chunk c, query, stats
             WHERE c.tenant = ? AND c.collection_id = ? AND c.content_tsv @@ query.q
             ORDER BY rank DESC, c.id
             LIMIT ?""";
@@ -105,7 +121,7 @@ public class HybridRetriever {
                     metadata.path("headingPath").asString(),
                     metadata.has("page") ? metadata.get("page").asInt() : null, rs.getString("content"),
                     rs.getDouble("rank"), null, null, rank));
-        }, query, tenant, collection, limit);
+        }, collection, tenant, query, collection, properties.keywordTerms(), tenant, collection, limit);
         return passages;
     }
 

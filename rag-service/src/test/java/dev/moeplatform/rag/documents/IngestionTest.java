@@ -52,6 +52,8 @@ class IngestionTest {
 
     @Autowired
     RagFixture rag;
+    @Autowired
+    org.springframework.jdbc.core.JdbcTemplate jdbc;
     String tenant;
     String collection;
 
@@ -187,9 +189,31 @@ class IngestionTest {
         assertThat(chunks("doc")).extracting(c -> c.get("text").asString()).containsExactly("New text about vacuum.");
         assertThat(rag.as(tenant).get(path("")).json().get("chunkCount").asInt()).isEqualTo(1);
 
+        assertThat(rag.addText(tenant, collection, "other", "text/plain", "Vacuum and savepoints, again.").status())
+                .isEqualTo(201);
+        assertTermStatisticsMatchTheChunks();
+
         assertThat(rag.as(tenant).method("DELETE", path("/documents/doc")).status()).isEqualTo(204);
         assertProblem(rag.as(tenant).get(path("/documents/doc")), 404);
-        assertThat(rag.as(tenant).get(path("")).json().get("chunkCount").asInt()).isZero();
+        assertThat(rag.as(tenant).get(path("")).json().get("chunkCount").asInt()).isEqualTo(1);
+        assertTermStatisticsMatchTheChunks();
+        assertThat(rag.as(tenant).method("DELETE", path("/documents/other")).status()).isEqualTo(204);
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM rag_lexeme_stats WHERE collection_id = ?::uuid",
+                Long.class, collection)).isZero();
+    }
+
+    /** The keyword ranking's statistics, kept up by every write, equal what the chunks hold now. */
+    private void assertTermStatisticsMatchTheChunks() {
+        String recomputed = "SELECT u.lexeme, count(*)::int AS chunks FROM rag_chunk c, unnest(c.content_tsv) u "
+                + "WHERE c.collection_id = ?::uuid GROUP BY u.lexeme ORDER BY u.lexeme";
+        String kept = "SELECT lexeme, chunks FROM rag_lexeme_stats WHERE collection_id = ?::uuid ORDER BY lexeme";
+        assertThat(jdbc.queryForList(kept, collection)).isEqualTo(jdbc.queryForList(recomputed, collection))
+                .isNotEmpty();
+        assertThat(jdbc.queryForMap("SELECT chunk_count, lexeme_count FROM collection WHERE id = ?::uuid", collection)
+                .values().stream().map(v -> ((Number) v).longValue()).toList())
+                .isEqualTo(jdbc.queryForMap("SELECT count(*), coalesce(sum(length(content_tsv)), 0) FROM rag_chunk "
+                        + "WHERE collection_id = ?::uuid", collection).values().stream()
+                        .map(v -> ((Number) v).longValue()).toList());
     }
 
     @Test
