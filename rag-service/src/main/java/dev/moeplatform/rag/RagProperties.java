@@ -32,6 +32,7 @@ import org.springframework.validation.annotation.Validated;
  * @param maxScanTuples how many index tuples an iterative scan may visit ({@code hnsw.max_scan_tuples})
  * @param candidates each ranking (vector, keyword) contributes this many candidates per requested passage
  * @param keywordTerms the keyword ranking uses this many of the query's terms, the rarest in the collection
+ * @param keywordCandidates about how many chunks the keyword ranking scores at most (see {@code HybridRetriever})
  * @param rrfK reciprocal rank fusion's constant: a passage at rank r of a ranking scores weight / (k + r)
  * @param vectorWeight the vector ranking's weight in the fusion
  * @param keywordWeight the keyword ranking's weight in the fusion
@@ -56,6 +57,7 @@ public record RagProperties(
         @DefaultValue("20000") @Positive int maxScanTuples,
         @DefaultValue("4") @Positive int candidates,
         @DefaultValue("8") @Positive int keywordTerms,
+        @DefaultValue("1000") @Positive int keywordCandidates,
         @DefaultValue("60") @Positive int rrfK,
         @DefaultValue("1.0") @DecimalMin("0") double vectorWeight,
         @DefaultValue("1.0") @DecimalMin("0") double keywordWeight,

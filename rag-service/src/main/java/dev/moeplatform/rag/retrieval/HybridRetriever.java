@@ -5,9 +5,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.springframework.ai.document.Document;
 import org.springframework.ai.vectorstore.SearchRequest;
@@ -31,32 +33,26 @@ public class HybridRetriever {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     /**
-     * The keyword ranking, BM25 over PostgreSQL full text: the query's lexemes (english stemming) that occur in the
-     * collection, the {@code keyword-terms} rarest of them (a term most chunks contain says little and would make
-     * every chunk a candidate), each weighted by its inverse document frequency from the collection's term
-     * statistics; a chunk scores the sum over the terms it contains of idf × tf(k1 + 1) / (tf + k1(1 - b + b·len/avg))
-     * with k1 1.2 and b 0.75, len its number of lexemes. Candidates come from the GIN index.
+     * The query's terms as the keyword ranking sees them: its lexemes (english stemming) that occur in the collection,
+     * rarest first, with their document frequency and inverse document frequency (BM25's), and the collection's
+     * chunk count and average chunk length (in lexemes).
      */
-    private static final String KEYWORD_SQL = """
-            WITH stats AS (
-                SELECT greatest(chunk_count, 1) AS n, greatest(lexeme_count, 1)::float8 / greatest(chunk_count, 1) AS avgdl
-                FROM collection WHERE id = ? AND tenant = ?),
-            terms AS (
-                SELECT s.lexeme, ln(1 + (stats.n - s.chunks + 0.5) / (s.chunks + 0.5)) AS idf
-                FROM (SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', ?))) q
-                JOIN rag_lexeme_stats s ON s.collection_id = ? AND s.lexeme = q.lexeme
-                CROSS JOIN stats
-                ORDER BY s.chunks, s.lexeme
-                LIMIT ?),
-            query AS (SELECT to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) AS q FROM terms)
-            SELECT c.id, c.content, c.metadata::text AS metadata,
-                   (SELECT sum(t.idf * cardinality(u.positions) * 2.2
-                               / (cardinality(u.positions) + 1.2 * (0.25 + 0.75 * length(c.content_tsv) / stats.avgdl)))
-                    FROM unnest(c.content_tsv) u JOIN terms t ON t.lexeme = u.lexeme) AS rank
-            FROM rag_chunk c, query, stats
-            WHERE c.tenant = ? AND c.collection_id = ? AND c.content_tsv @@ query.q
-            ORDER BY rank DESC, c.id
+    private static final String TERMS_SQL = """
+            SELECT s.lexeme, s.chunks, ln(1 + (st.n - s.chunks + 0.5) / (s.chunks + 0.5)) AS idf, st.avgdl
+            FROM (SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', ?))) q
+            JOIN rag_lexeme_stats s ON s.collection_id = ? AND s.lexeme = q.lexeme
+            JOIN (SELECT greatest(chunk_count, 1) AS n, greatest(lexeme_count, 1)::float8 / greatest(chunk_count, 1) AS avgdl
+                  FROM collection WHERE id = ? AND tenant = ?) st ON true
+            ORDER BY s.chunks, s.lexeme
             LIMIT ?""";
+
+    private record Term(String lexeme, long chunks, double idf, double averageLength) {
+
+        /** The lexeme as tsquery text (quoted: a lexeme is matched as it is, never parsed). */
+        String query() {
+            return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'";
+        }
+    }
 
     private final VectorStore vectors;
     private final JdbcTemplate jdbc;
@@ -111,18 +107,74 @@ public class HybridRetriever {
         return passages;
     }
 
+    /**
+     * The keyword ranking: BM25 over PostgreSQL full text. The query's {@code keyword-terms} rarest terms in the
+     * collection each weigh their idf; a chunk scores the sum of the weights of the terms it contains, times BM25's
+     * length normalisation (k1 1.2, b 0.75; term frequency is taken as 1). The candidates come from the GIN index,
+     * chosen so that at most about {@code keyword-candidates} chunks are scored: each term alone while the sum of
+     * their document frequencies stays in budget, then pairs of the four rarest, and when every term is common all
+     * of them together. (Scoring every chunk that has any one common term would read much of a large collection.)
+     */
     List<Passage> keyword(String tenant, UUID collection, String query, int limit) {
+        List<Term> terms = jdbc.query(TERMS_SQL, (rs, row) -> new Term(rs.getString("lexeme"), rs.getLong("chunks"),
+                rs.getDouble("idf"), rs.getDouble("avgdl")), query, collection, collection, tenant,
+                properties.keywordTerms());
+        if (terms.isEmpty()) {
+            return List.of();
+        }
+        StringBuilder score = new StringBuilder("(0");
+        List<Object> arguments = new ArrayList<>();
+        for (Term term : terms) {
+            score.append(" + CASE WHEN c.content_tsv @@ ?::tsquery THEN ? ELSE 0 END");
+            arguments.add(term.query());
+            arguments.add(term.idf());
+        }
+        score.append(") * 2.2 / (1 + 1.2 * (0.25 + 0.75 * length(c.content_tsv) / ?))");
+        arguments.add(terms.getFirst().averageLength());
+        arguments.addAll(List.of(candidates(terms), tenant, collection, limit));
         List<Passage> passages = new ArrayList<>();
-        jdbc.query(KEYWORD_SQL, rs -> {
-            JsonNode metadata = JSON.readTree(rs.getString("metadata"));
-            int rank = passages.size() + 1;
-            passages.add(new Passage(rs.getString("id"), metadata.path("documentId").asString(),
-                    metadata.path("documentTitle").asString(), metadata.path("chunkIndex").asInt(),
-                    metadata.path("headingPath").asString(),
-                    metadata.has("page") ? metadata.get("page").asInt() : null, rs.getString("content"),
-                    rs.getDouble("rank"), null, null, rank));
-        }, collection, tenant, query, collection, properties.keywordTerms(), tenant, collection, limit);
+        jdbc.query("SELECT c.id, c.content, c.metadata::text AS metadata, " + score + " AS rank FROM rag_chunk c "
+                + "WHERE c.content_tsv @@ ?::tsquery AND c.tenant = ? AND c.collection_id = ? "
+                + "ORDER BY rank DESC, c.id LIMIT ?", rs -> {
+                    JsonNode metadata = JSON.readTree(rs.getString("metadata"));
+                    passages.add(new Passage(rs.getString("id"), metadata.path("documentId").asString(),
+                            metadata.path("documentTitle").asString(), metadata.path("chunkIndex").asInt(),
+                            metadata.path("headingPath").asString(),
+                            metadata.has("page") ? metadata.get("page").asInt() : null, rs.getString("content"),
+                            rs.getDouble("rank"), null, null, passages.size() + 1));
+                }, arguments.toArray());
         return passages;
+    }
+
+    /** The tsquery that selects the chunks to score (terms are rarest first). */
+    private String candidates(List<Term> terms) {
+        long budget = properties.keywordCandidates();
+        long estimate = 0;
+        List<String> clauses = new ArrayList<>();
+        Set<Term> alone = new HashSet<>();
+        for (Term term : terms) {
+            if (estimate + term.chunks() <= budget) {
+                clauses.add(term.query());
+                alone.add(term);
+                estimate += term.chunks();
+            }
+        }
+        List<Term> rarest = terms.subList(0, Math.min(4, terms.size()));
+        for (int i = 0; i < rarest.size(); i++) {
+            for (int j = i + 1; j < rarest.size(); j++) {
+                Term a = rarest.get(i);
+                Term b = rarest.get(j);
+                long pairAtMost = Math.min(a.chunks(), b.chunks());
+                if (!alone.contains(a) && !alone.contains(b) && estimate + pairAtMost <= budget) {
+                    clauses.add("(" + a.query() + " & " + b.query() + ")");
+                    estimate += pairAtMost;
+                }
+            }
+        }
+        if (clauses.isEmpty()) {
+            return String.join(" & ", terms.stream().map(Term::query).toList());
+        }
+        return String.join(" | ", clauses);
     }
 
     /** Weighted reciprocal rank fusion: score = sum over rankings of weight / (k + rank). */

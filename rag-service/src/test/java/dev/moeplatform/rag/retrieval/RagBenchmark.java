@@ -40,8 +40,8 @@ import tools.jackson.databind.json.JsonMapper;
  * <li>retrieval quality on the SQLite documentation corpus of {@code eval/}: hit@1, hit@5 and MRR@10 of vector,
  * keyword and hybrid search over the service's HTTP API;</li>
  * <li>ingestion throughput: the corpus ingested through the API, chunks embedded by all-MiniLM-L6-v2;</li>
- * <li>retrieval latency p50/p99 at 10,000 and 100,000 chunks of one tenant's collection (synthetic chunks: vectors
- * scattered around the corpus's real chunk embeddings, text drawn from the corpus's words), and recall@10 of the
+ * <li>retrieval latency p50/p99 at 10,000 and 100,000 chunks of one tenant's collection (synthetic chunks, each a
+ * variant of a corpus chunk: its embedding plus noise, most of its words plus some of other chunks), and recall@10 of the
  * HNSW search against exact search, at the service's ef_search and iterative-scan settings. The query embedding is
  * precomputed there, so the figures are the retrieval's own (the model call is timed apart).</li>
  * </ol>
@@ -212,8 +212,8 @@ public final class RagBenchmark {
         // The corpus's own chunks are the cluster centres; their words make the synthetic text.
         List<float[]> centres = jdbc.query("SELECT embedding::text FROM rag_chunk WHERE tenant = 'eval'",
                 (rs, row) -> parse(rs.getString(1)));
-        List<String> words = Arrays.asList(String.join(" ", jdbc.queryForList(
-                "SELECT content FROM rag_chunk WHERE tenant = 'eval'", String.class)).split("\\s+"));
+        List<String[]> centreWords = jdbc.queryForList("SELECT content FROM rag_chunk WHERE tenant = 'eval'",
+                String.class).stream().map(t -> t.split("\\s+")).toList();
         String tenant = "bench";
         UUID collection = UUID.randomUUID();
         jdbc.update("INSERT INTO collection (id, tenant, name) VALUES (?, ?, 'synthetic')", collection, tenant);
@@ -225,15 +225,16 @@ public final class RagBenchmark {
         System.out.printf("%nRetrieval at size (tenant-filtered, top-10; ef_search %d, iterative scan %s; HNSW m 16, "
                 + "ef_construction 64; query embedding precomputed: all-MiniLM-L6-v2 takes %.1f ms per query here)%n",
                 properties.efSearch(), properties.iterativeScan(), embedMs);
-        System.out.printf("%9s %12s %10s %10s %10s %10s %10s %10s%n", "chunks", "insert/s", "vec p50", "vec p99",
-                "hyb p50", "hyb p99", "kw p50", "recall@10");
+        System.out.printf("%9s %12s %10s %10s %10s %10s %10s %10s %10s%n", "chunks", "insert/s", "vec p50",
+                "vec p99", "hyb p50", "hyb p99", "kw p50", "kw p99", "recall@10");
         for (int size : sizes) {
             long insertStart = System.nanoTime();
             int added = 0;
             while (inserted < size) {
                 List<Object[]> rows = new ArrayList<>();
                 for (int i = 0; i < 1000 && inserted < size; i++, inserted++, added++) {
-                    float[] v = centres.get(random.nextInt(centres.size())).clone();
+                    int centre = random.nextInt(centres.size());
+                    float[] v = centres.get(centre).clone();
                     double norm = 0;
                     for (int d = 0; d < v.length; d++) {
                         v[d] += (float) (0.05 * random.nextGaussian());
@@ -242,9 +243,17 @@ public final class RagBenchmark {
                     for (int d = 0; d < v.length; d++) {
                         v[d] = (float) (v[d] / Math.sqrt(norm));
                     }
+                    // A variant of the centre's own text: two thirds of its words, and a fifth as many drawn
+                    // from other chunks, so that term frequencies stay those of a real collection.
                     StringBuilder text = new StringBuilder();
-                    for (int w = 0; w < 120; w++) {
-                        text.append(words.get(random.nextInt(words.size()))).append(' ');
+                    for (String word : centreWords.get(centre)) {
+                        if (random.nextInt(3) > 0) {
+                            text.append(word).append(' ');
+                        }
+                        if (random.nextInt(5) == 0) {
+                            String[] other = centreWords.get(random.nextInt(centreWords.size()));
+                            text.append(other[random.nextInt(other.length)]).append(' ');
+                        }
                     }
                     rows.add(new Object[] {UUID.randomUUID(), text.toString(), "{\"tenant\":\"" + tenant
                             + "\",\"collectionId\":\"" + collection + "\",\"documentId\":\"synthetic\","
@@ -278,24 +287,69 @@ public final class RagBenchmark {
                     keyword.add(time(() -> retriever.search(tenant, collection, text, 10, SearchMode.KEYWORD)));
                 }
             }
-            double recall = 0;
-            for (int i = 0; i < texts.size(); i++) {
-                Set<String> approximate = new HashSet<>(retriever.vector(tenant, collection, texts.get(i), 10)
-                        .stream().map(Passage::chunkId).toList());
-                PGvector q = new PGvector(queryVectors.get(i));
-                List<String> exact = transactions.execute(tx -> {
+            List<List<String>> exact = new ArrayList<>();
+            for (float[] vector0 : queryVectors) {
+                PGvector q = new PGvector(vector0);
+                exact.add(transactions.execute(tx -> {
                     jdbc.execute("SET LOCAL enable_indexscan = off");
                     return jdbc.queryForList("SELECT id::text FROM rag_chunk WHERE tenant = ? AND collection_id = ? "
                             + "ORDER BY embedding <=> ? LIMIT 10", String.class, tenant, collection, q);
-                });
-                recall += exact.stream().filter(approximate::contains).count() / 10.0;
+                }));
             }
-            System.out.printf("%,9d %12.0f %8.2fms %8.2fms %8.2fms %8.2fms %8.2fms %10.3f%n", size, insertRate,
-                    percentile(vector, 50), percentile(vector, 99), percentile(hybrid, 50), percentile(hybrid, 99),
-                    percentile(keyword, 50), recall / texts.size());
+            System.out.printf("%,9d %12.0f %8.2fms %8.2fms %8.2fms %8.2fms %8.2fms %8.2fms %10.3f%n", size,
+                    insertRate, percentile(vector, 50), percentile(vector, 99), percentile(hybrid, 50),
+                    percentile(hybrid, 99), percentile(keyword, 50), percentile(keyword, 99),
+                    recall(retriever, tenant, collection, texts, exact));
+            if (size == sizes.getLast()) {
+                efSearchSweep(jdbc, known, properties, tenant, collection, texts, exact, passes);
+            }
         }
         System.out.printf("(%d timed queries per mode and size; the table also holds the %d corpus chunks of another "
                 + "tenant)%n", passes * texts.size(), centres.size());
+    }
+
+    /** Mean recall@10 of the HNSW search against {@code exact}, query by query. */
+    private static double recall(HybridRetriever retriever, String tenant, UUID collection, List<String> texts,
+            List<List<String>> exact) {
+        double recall = 0;
+        for (int i = 0; i < texts.size(); i++) {
+            Set<String> approximate = new HashSet<>(retriever.vector(tenant, collection, texts.get(i), 10).stream()
+                    .map(Passage::chunkId).toList());
+            recall += exact.get(i).stream().filter(approximate::contains).count() / 10.0;
+        }
+        return recall / texts.size();
+    }
+
+    /** Vector search latency and recall@10 at other ef_search values, on one connection set up for each. */
+    private static void efSearchSweep(JdbcTemplate pooled, Map<String, float[]> known, RagProperties properties,
+            String tenant, UUID collection, List<String> texts, List<List<String>> exact, int passes) {
+        var pool = (com.zaxxer.hikari.HikariDataSource) pooled.getDataSource();
+        System.out.printf("%nVector search by ef_search at this size (%s):%n%10s %10s %10s %10s%n",
+                properties.iterativeScan(), "ef_search", "p50", "p99", "recall@10");
+        for (int ef : List.of(40, 100, 200, 400)) {
+            var connection = new org.springframework.jdbc.datasource.SingleConnectionDataSource(pool.getJdbcUrl(),
+                    pool.getUsername(), pool.getPassword(), true);
+            try {
+                JdbcTemplate jdbc = new JdbcTemplate(connection);
+                jdbc.execute("SET hnsw.ef_search = " + ef + "; SET hnsw.iterative_scan = " + properties.iterativeScan()
+                        + "; SET hnsw.max_scan_tuples = " + properties.maxScanTuples());
+                PgVectorStore store = PgVectorStore.builder(jdbc, new KnownQueries(known)).vectorTableName("rag_chunk")
+                        .schemaName("public").dimensions(384)
+                        .distanceType(PgVectorStore.PgDistanceType.COSINE_DISTANCE)
+                        .indexType(PgVectorStore.PgIndexType.HNSW).initializeSchema(false).build();
+                HybridRetriever retriever = new HybridRetriever(store, jdbc, properties, new SimpleMeterRegistry());
+                List<Double> latencies = new ArrayList<>();
+                for (int pass = 0; pass < passes; pass++) {
+                    for (String text : texts) {
+                        latencies.add(time(() -> retriever.search(tenant, collection, text, 10, SearchMode.VECTOR)));
+                    }
+                }
+                System.out.printf("%10d %8.2fms %8.2fms %10.3f%n", ef, percentile(latencies, 50),
+                        percentile(latencies, 99), recall(retriever, tenant, collection, texts, exact));
+            } finally {
+                connection.destroy();
+            }
+        }
     }
 
     private static double time(Runnable query) {
