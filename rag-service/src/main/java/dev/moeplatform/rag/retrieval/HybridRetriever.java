@@ -109,8 +109,9 @@ public class HybridRetriever {
 
     /**
      * The keyword ranking: BM25 over PostgreSQL full text. The query's {@code keyword-terms} rarest terms in the
-     * collection each weigh their idf; a chunk scores the sum of the weights of the terms it contains, times BM25's
-     * length normalisation (k1 1.2, b 0.75; term frequency is taken as 1). The candidates come from the GIN index,
+     * collection each weigh their idf; a chunk scores the sum over the terms of idf × {@code ts_rank} of the term
+     * (which grows with the term's occurrences and saturates, as BM25's term frequency does), times BM25's length
+     * normalisation (k1 1.2, b 0.75). The candidates come from the GIN index,
      * chosen so that at most about {@code keyword-candidates} chunks are scored: each term alone while the sum of
      * their document frequencies stays in budget, then pairs of the four rarest, and when every term is common all
      * of them together. (Scoring every chunk that has any one common term would read much of a large collection.)
@@ -125,9 +126,9 @@ public class HybridRetriever {
         StringBuilder score = new StringBuilder("(0");
         List<Object> arguments = new ArrayList<>();
         for (Term term : terms) {
-            score.append(" + CASE WHEN c.content_tsv @@ ?::tsquery THEN ? ELSE 0 END");
-            arguments.add(term.query());
+            score.append(" + ? * ts_rank(c.content_tsv, ?::tsquery, 0)");
             arguments.add(term.idf());
+            arguments.add(term.query());
         }
         score.append(") * 2.2 / (1 + 1.2 * (0.25 + 0.75 * length(c.content_tsv) / ?))");
         arguments.add(terms.getFirst().averageLength());
