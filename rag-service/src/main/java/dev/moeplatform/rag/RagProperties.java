@@ -52,7 +52,7 @@ public record RagProperties(
         @DefaultValue("10MB") DataSize maxDocumentSize,
         @DefaultValue("256KB") DataSize synchronousLimit,
         @DefaultValue("1") @Positive int ingestionWorkers,
-        @DefaultValue("100") @Positive int efSearch,
+        @DefaultValue("200") @Positive int efSearch,
         @DefaultValue("strict_order") @NotBlank String iterativeScan,
         @DefaultValue("20000") @Positive int maxScanTuples,
         @DefaultValue("4") @Positive int candidates,
