@@ -99,6 +99,22 @@ class DockerComposeContractTest {
         assertThat((String) services().get("kafka").get("image")).startsWith("apache/kafka:4.1");
     }
 
+    @Test
+    void prometheusAndGrafanaGetTheChartsRulesAndDashboards() {
+        assertThat(list(services().get("prometheus").get("volumes"))).map(Object::toString)
+                .contains("./helm/alerts:/etc/prometheus/rules:ro");
+        assertThat(read(ROOT.resolve("deploy/prometheus/prometheus.yml"))).contains("- /etc/prometheus/rules/*.yaml");
+        assertThat(ROOT.resolve("helm/alerts/platform-alerts.yaml")).isRegularFile();
+
+        String dashboards = list(services().get("grafana").get("volumes")).stream().map(Object::toString)
+                .filter(v -> v.startsWith("./helm/dashboards:")).findFirst()
+                .orElseThrow(() -> new AssertionError("grafana does not mount ./helm/dashboards"));
+        String mountedAt = dashboards.split(":")[1];
+        assertThat(read(ROOT.resolve("deploy/grafana/provisioning/dashboards/platform.yml")))
+                .contains("path: " + mountedAt);
+        assertThat(ROOT.resolve("helm/dashboards/cost-and-savings.json")).isRegularFile();
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------------------
 
     private interface ServiceCheck {

@@ -36,7 +36,13 @@ public final class Platform implements AutoCloseable {
 
     /** The gateway's base URL, for clients other than {@link Http}. */
     public String gatewayUrl() {
-        return services.stream().filter(s -> s.name().equals("gateway")).findFirst().orElseThrow().baseUrl();
+        return baseUrl("gateway");
+    }
+
+    /** A service's base URL (gateway, inference, rag, billing), e.g. for a metrics scraper. */
+    public String baseUrl(String service) {
+        return services.stream().filter(s -> s.name().equals(service)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("No service " + service)).baseUrl();
     }
 
     /** The public entry without credentials. */

@@ -20,13 +20,14 @@ class PlatformWiringEndToEndTest {
         assertThat(response.status()).as("%s", response).isEqualTo(200);
         assertThat(response.requestId()).isEqualTo("e2e-models-1");
         JsonNode models = response.json().get("data");
-        assertThat(models).hasSize(3);
+        assertThat(models).hasSize(4);
         assertThat(models.get(0).get("id").asString()).isEqualTo(RunningPlatform.INFERENCE_MODEL);
         assertThat(models.get(0).get("backend").asString()).isEqualTo("native");
         assertThat(models.get(0).get("context_length").asInt()).isEqualTo(128);
         assertThat(models.get(1).get("id").asString()).isEqualTo(RunningPlatform.VLLM_MODEL);
         assertThat(models.get(1).get("backend").asString()).isEqualTo("vllm");
         assertThat(models.get(2).get("id").asString()).isEqualTo(RunningPlatform.RAG_MODEL);
+        assertThat(models.get(3).get("id").asString()).isEqualTo(RunningPlatform.FALLBACK_MODEL);
     }
 
     @Test

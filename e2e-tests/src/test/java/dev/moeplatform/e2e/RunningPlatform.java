@@ -30,6 +30,11 @@ public final class RunningPlatform implements ParameterResolver {
     static final String VLLM_MODEL = "e2e-vllm-model";
     /** A model served by {@link VllmReplayServer} through inference-service's vLLM backend (rag's answers use it). */
     static final String RAG_MODEL = "e2e-rag-model";
+    /**
+     * A model whose first backend, vLLM, is unreachable: inference-service falls back to serving it natively (the
+     * bundled model's file, loaded a second time under this id).
+     */
+    static final String FALLBACK_MODEL = "e2e-fallback-model";
     /** The identity-signing secret the services share in these tests. */
     static final String IDENTITY_SECRET = "e2e-identity-secret-0123456789abcdef";
     static final String ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef";
@@ -165,12 +170,32 @@ public final class RunningPlatform implements ParameterResolver {
                     env.put("PLATFORM_INFERENCE_MODELS_2_BACKENDS", "vllm");
                     env.put("PLATFORM_INFERENCE_MODELS_2_CONTEXT_LENGTH", "32768");
                     env.put("PLATFORM_INFERENCE_MODELS_2_VLLM_BASE_URL", vllmBaseUrl);
+                    env.put("PLATFORM_INFERENCE_MODELS_3_ID", FALLBACK_MODEL);
+                    env.put("PLATFORM_INFERENCE_MODELS_3_BACKENDS", "vllm,native");
+                    env.put("PLATFORM_INFERENCE_MODELS_3_CONTEXT_LENGTH", "128");
+                    env.put("PLATFORM_INFERENCE_MODELS_3_GGUF", bundledModelFile().toString());
+                    env.put("PLATFORM_INFERENCE_MODELS_3_VLLM_BASE_URL", "http://127.0.0.1:" + closedPort() + "/v1");
                 }
                 env.put("PLATFORM_INFERENCE_ENGINE_THREADS", "1");
             }
             default -> throw new IllegalArgumentException(service);
         }
         return env;
+    }
+
+    /** The engine's bundled model file, as the moe-engine build leaves it. */
+    private static Path bundledModelFile() {
+        Path root = Path.of(System.getProperty("platform.root", "..")).toAbsolutePath().normalize();
+        return root.resolve("moe-engine/target/classes/models/synthetic-qwen2moe-tiny-q8_0.gguf");
+    }
+
+    /** A port nothing listens on (connections are refused at once). */
+    private static int closedPort() {
+        try {
+            return freePort();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     static int freePort() throws IOException {

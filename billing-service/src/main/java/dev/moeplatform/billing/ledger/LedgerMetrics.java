@@ -2,12 +2,13 @@ package dev.moeplatform.billing.ledger;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import java.util.List;
 import org.springframework.stereotype.Component;
 
 /**
- * The ledger's meters. Tenant and model are bounded label sets (tenants are configured by administrators, models by
- * the catalog); keys and request ids never become labels.
+ * The ledger's meters. Tenant, team and model are bounded label sets (tenants and teams are configured by
+ * administrators, models by the catalog); keys and request ids never become labels.
  */
 @Component
 public class LedgerMetrics {
@@ -39,18 +40,19 @@ public class LedgerMetrics {
         duplicates.increment(duplicate);
         deadLettered.increment(deadLetter);
         for (LedgerWriter.Added a : added) {
+            Tags tags = Tags.of("tenant", a.tenant(), "team", a.team(), "model", a.model());
             Counter.builder(TOKENS).description("Tokens ledgered").baseUnit("tokens")
-                    .tags("tenant", a.tenant(), "model", a.model(), "kind", "prompt").register(registry)
+                    .tags(tags).tag("kind", "prompt").register(registry)
                     .increment(a.promptTokens());
             Counter.builder(TOKENS).description("Tokens ledgered").baseUnit("tokens")
-                    .tags("tenant", a.tenant(), "model", a.model(), "kind", "completion").register(registry)
+                    .tags(tags).tag("kind", "completion").register(registry)
                     .increment(a.completionTokens());
             Counter.builder(COST).description("Cost of the ledgered usage at the price book's prices").baseUnit("usd")
-                    .tags("tenant", a.tenant(), "model", a.model()).register(registry)
+                    .tags(tags).register(registry)
                     .increment(a.costUsd().doubleValue());
             Counter.builder(REFERENCE_COST)
                     .description("What the same tokens cost at the tenant's reference commercial model")
-                    .baseUnit("usd").tags("tenant", a.tenant(), "model", a.model()).register(registry)
+                    .baseUnit("usd").tags(tags).register(registry)
                     .increment(a.referenceCostUsd().doubleValue());
         }
     }

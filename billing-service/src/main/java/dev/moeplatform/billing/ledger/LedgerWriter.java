@@ -54,7 +54,7 @@ class LedgerWriter {
                         completion_tokens = h.completion_tokens + excluded.completion_tokens,
                         cached_tokens = h.cached_tokens + excluded.cached_tokens
             )
-            SELECT i.tenant, i.model, count(*) AS requests,
+            SELECT i.tenant, i.team, i.model, count(*) AS requests,
                    sum(i.prompt_tokens) AS prompt_tokens, sum(i.completion_tokens) AS completion_tokens,
                    coalesce(sum(token_cost_usd(i.prompt_tokens, i.cached_tokens, i.completion_tokens, p)), 0) AS cost,
                    coalesce(sum(token_cost_usd(i.prompt_tokens, i.cached_tokens, i.completion_tokens, r)), 0)
@@ -63,11 +63,11 @@ class LedgerWriter {
             LEFT JOIN tenant_settings s ON s.tenant = i.tenant
             LEFT JOIN price_version p ON p.model = i.model AND price_in_effect(p, i.occurred_at)
             LEFT JOIN price_version r ON r.model = coalesce(s.reference_model, ?) AND price_in_effect(r, i.occurred_at)
-            GROUP BY i.tenant, i.model
+            GROUP BY i.tenant, i.team, i.model
             """;
 
-    /** What one tenant's calls to one model added to the ledger in a batch (new events only). */
-    record Added(String tenant, String model, long requests, long promptTokens, long completionTokens,
+    /** What one team's calls to one model added to the ledger in a batch (new events only). */
+    record Added(String tenant, String team, String model, long requests, long promptTokens, long completionTokens,
             BigDecimal costUsd, BigDecimal referenceCostUsd) {
     }
 
@@ -77,7 +77,7 @@ class LedgerWriter {
         this.jdbc = jdbc;
     }
 
-    /** Inserts the entries (ids must be distinct within the batch); returns what was new, by tenant and model. */
+    /** Inserts the entries (ids must be distinct within the batch); returns what was new, by tenant, team and model. */
     List<Added> write(List<LedgerEntry> entries, String defaultReferenceModel) {
         if (entries.isEmpty()) {
             return List.of();
@@ -107,7 +107,7 @@ class LedgerWriter {
                 List<Added> added = new ArrayList<>();
                 try (var rows = statement.executeQuery()) {
                     while (rows.next()) {
-                        added.add(new Added(rows.getString("tenant"), rows.getString("model"), rows.getLong("requests"),
+                        added.add(new Added(rows.getString("tenant"), rows.getString("team"), rows.getString("model"), rows.getLong("requests"),
                                 rows.getLong("prompt_tokens"), rows.getLong("completion_tokens"),
                                 rows.getBigDecimal("cost"), rows.getBigDecimal("reference_cost")));
                     }

@@ -40,6 +40,8 @@ import tools.jackson.databind.json.JsonMapper;
 public class UsageEventPublisher {
 
     public static final String BUFFERED = "platform.gateway.metering.buffered";
+    /** The buffer's capacity, so that dashboards and alerts can show how full it is. */
+    public static final String CAPACITY = "platform.gateway.metering.capacity";
     public static final String EVENTS = "platform.gateway.metering.events";
     private static final int BATCH = 500;
     private static final Logger log = LoggerFactory.getLogger(UsageEventPublisher.class);
@@ -77,6 +79,8 @@ public class UsageEventPublisher {
                 .register(meters);
         Gauge.builder(BUFFERED, this, UsageEventPublisher::buffered)
                 .description("Usage events waiting for Kafka").register(meters);
+        Gauge.builder(CAPACITY, settings, GatewayProperties.Metering::bufferCapacity)
+                .description("Usage events the buffer holds before new model calls are refused").register(meters);
         this.sender = Thread.ofPlatform().name("usage-event-sender").daemon(false).start(this::sendLoop);
     }
 

@@ -69,6 +69,10 @@ public class GroundedAnswers {
                         .documentFormatter(GroundedAnswers::numbered).build())
                 .order(0).build();
         this.chat = ChatClient.builder(model).defaultAdvisors(rag, new NothingRelevantAdvisor(1)).build();
+        // Every outcome's series exists from the start, so that rates and shares read 0 rather than "no data".
+        for (String outcome : List.of("answered", "nothing_relevant", "failed")) {
+            counter(outcome);
+        }
     }
 
     /** The passages as the prompt shows them: numbered from 1, each with its document and section. */
@@ -196,7 +200,11 @@ public class GroundedAnswers {
     }
 
     private void count(String outcome) {
-        Counter.builder("platform.rag.answers").description("Questions answered, by outcome").tag("outcome", outcome)
-                .register(meters).increment();
+        counter(outcome).increment();
+    }
+
+    private Counter counter(String outcome) {
+        return Counter.builder("platform.rag.answers").description("Questions answered, by outcome")
+                .tag("outcome", outcome).register(meters);
     }
 }

@@ -52,6 +52,11 @@ class Ingestion {
         this.meters = meters;
         this.embedAndStore = Timer.builder("platform.rag.ingestion.duration")
                 .description("Embedding and storing one document's chunks").register(meters);
+        // Every outcome's series exists from the start, so that rates read 0 rather than "no data".
+        for (String outcome : List.of("ingested", "unchanged", "failed")) {
+            counter(outcome);
+        }
+        chunkCounter();
     }
 
     /**
@@ -92,8 +97,7 @@ class Ingestion {
                         prepared.mediaType(), prepared.size(), prepared.sha256(), prepared.chunks(), vectors);
             });
             count("ingested");
-            Counter.builder("platform.rag.ingestion.chunks").description("Chunks embedded and stored")
-                    .register(meters).increment(prepared.chunks().size());
+            chunkCounter().increment(prepared.chunks().size());
             return stored;
         } catch (RuntimeException e) {
             count("failed");
@@ -105,8 +109,17 @@ class Ingestion {
     }
 
     private void count(String outcome) {
-        Counter.builder("platform.rag.ingestion.documents").description("Documents ingested, by outcome")
-                .tag("outcome", outcome).register(meters).increment();
+        counter(outcome).increment();
+    }
+
+    private Counter counter(String outcome) {
+        return Counter.builder("platform.rag.ingestion.documents").description("Documents ingested, by outcome")
+                .tag("outcome", outcome).register(meters);
+    }
+
+    private Counter chunkCounter() {
+        return Counter.builder("platform.rag.ingestion.chunks").description("Chunks embedded and stored")
+                .register(meters);
     }
 
     private static String sha256(byte[] content) {
