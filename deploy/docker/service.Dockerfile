@@ -22,5 +22,8 @@ COPY --from=build /layers/snapshot-dependencies/ ./
 COPY --from=build /layers/application/ ./
 USER 10001:10001
 EXPOSE ${PORT}
+# The heap's share of the container's memory, in JAVA_TOOL_OPTIONS so that a deployment can set its own (the Helm
+# chart does, per service): an option on the command line below would override it.
+ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75"
 # --enable-native-access: inference-service runs the native MoE engine through JNI (harmless for the others).
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "--enable-native-access=ALL-UNNAMED", "org.springframework.boot.loader.launch.JarLauncher"]
+ENTRYPOINT ["java", "--enable-native-access=ALL-UNNAMED", "org.springframework.boot.loader.launch.JarLauncher"]
