@@ -212,8 +212,23 @@ class DashboardsAndAlertsEndToEndTest {
     /** What the platform's users do, through the gateway, so that every meter the dashboards read has values. */
     private static final class Traffic {
 
-        static void send(Platform platform) throws InterruptedException {
-            Http gateway = platform.gateway();
+        static void send(Platform platform) {
+            // A tenant of its own (other tests count their tenant's usage exactly): one key for the traffic, one
+            // limited to a request per minute, and a budget that alerts at 1 %.
+            String tenant = "obs-" + RunningPlatform.RUN;
+            Http admin = platform.admin();
+            expect(admin.post("/admin/tenants", "application/json",
+                    "{\"id\":\"" + tenant + "\",\"name\":\"Observability\"}"), 201);
+            expect(admin.post("/admin/tenants/" + tenant + "/teams", "application/json",
+                    "{\"id\":\"ops\",\"name\":\"Ops\"}"), 201);
+            expect(admin.send("PUT", "/admin/billing/budgets", "application/json",
+                    "{\"tenant\":\"" + tenant + "\",\"monthlyUsd\":1,\"thresholds\":[1]}"), 200);
+            Http gateway = withKey(platform, expect(admin.post("/admin/keys", "application/json", "{\"tenant\":\""
+                    + tenant + "\",\"team\":\"ops\",\"name\":\"traffic\"}"), 201).json().get("key").asString());
+            Http limited = withKey(platform, expect(admin.post("/admin/keys", "application/json", "{\"tenant\":\""
+                    + tenant + "\",\"team\":\"ops\",\"name\":\"limited\",\"rpmLimit\":1}"), 201).json().get("key")
+                    .asString());
+
             chat(gateway, RunningPlatform.INFERENCE_MODEL, false, 200);
             chat(gateway, RunningPlatform.INFERENCE_MODEL, true, 200);
             expect(gateway.post("/v1/completions", "application/json", "{\"model\":\""
@@ -226,19 +241,6 @@ class DashboardsAndAlertsEndToEndTest {
             chat(gateway, RunningPlatform.VLLM_MODEL, false, 503);               // its vLLM server is not there
             expect(platform.anonymousGateway().withHeaders("Authorization", "Bearer sk-moe-nope-nope")
                     .post("/v1/chat/completions", "application/json", "{}"), 401);
-
-            // A tenant with a one-request-per-minute key and a budget that alerts at 1 %.
-            String tenant = "obs-" + RunningPlatform.RUN;
-            Http admin = platform.admin();
-            expect(admin.post("/admin/tenants", "application/json",
-                    "{\"id\":\"" + tenant + "\",\"name\":\"Observability\"}"), 201);
-            expect(admin.post("/admin/tenants/" + tenant + "/teams", "application/json",
-                    "{\"id\":\"ops\",\"name\":\"Ops\"}"), 201);
-            expect(admin.send("PUT", "/admin/billing/budgets", "application/json",
-                    "{\"tenant\":\"" + tenant + "\",\"monthlyUsd\":1,\"thresholds\":[1]}"), 200);
-            String key = expect(admin.post("/admin/keys", "application/json", "{\"tenant\":\"" + tenant
-                    + "\",\"team\":\"ops\",\"name\":\"limited\",\"rpmLimit\":1}"), 201).json().get("key").asString();
-            Http limited = platform.anonymousGateway().withHeaders("Authorization", "Bearer " + key);
             chat(limited, RunningPlatform.INFERENCE_MODEL, false, 200);
             chat(limited, RunningPlatform.INFERENCE_MODEL, false, 429);
 
@@ -255,6 +257,10 @@ class DashboardsAndAlertsEndToEndTest {
             // Answered by RunningPlatform.RAG_MODEL, rag-service's chat model in these tests.
             expect(gateway.post("/v1/rag/collections/" + collection + "/ask", "application/json",
                     "{\"question\":\"Where are rows written first?\"}"), 200);
+        }
+
+        private static Http withKey(Platform platform, String key) {
+            return platform.anonymousGateway().withHeaders("Authorization", "Bearer " + key);
         }
 
         private static Http.Response chat(Http gateway, String model, boolean stream, int status) {

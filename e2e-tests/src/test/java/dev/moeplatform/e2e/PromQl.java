@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
 final class PromQl {
 
     /** Grafana's built-in interval variables, as a dashboard over the last hour would fill them in. */
-    private static final Pattern BUILT_IN = Pattern.compile("\\$__(rate_interval|interval|range)\\b|\\$\\{__(rate_interval|interval|range)}");
+    private static final Pattern BUILT_IN = Pattern.compile(
+            "\\$__(rate_interval|interval|range)\\b|\\$\\{__(rate_interval|interval|range)}");
     /** Template variables ({@code $tenant}, {@code ${model}}): every value, as "All" selects. */
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{?[A-Za-z]\\w*}?");
     private static final Pattern STRING = Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"|'(?:[^'\\\\]|\\\\.)*'|`[^`]*`");

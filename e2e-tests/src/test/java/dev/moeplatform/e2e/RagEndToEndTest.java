@@ -83,6 +83,25 @@ class RagEndToEndTest {
         assertThat(embeddings.get("promptTokens").asLong()).isGreaterThanOrEqualTo(chunks);
     }
 
+    @Test
+    void aChunkLongerThanTheEmbeddingModelsWindowIsIngestedAndFound(Platform platform) {
+        // One paragraph of about 180 cl100k tokens (one chunk), over 200 of all-MiniLM-L6-v2's: past its 128.
+        String paragraph = "Checkpoints copy pages from the write-ahead log back into the database file. ".repeat(12);
+        Http gateway = platform.gateway();
+        String base = "/v1/rag/collections/" + gateway.post("/v1/rag/collections", "application/json",
+                "{\"name\":\"long-" + System.nanoTime() + "\"}").json().get("id").asString();
+
+        Http.Response added = gateway.post(base + "/documents", "application/json",
+                "{\"id\":\"long\",\"mediaType\":\"text/markdown\",\"content\":\"# Checkpoints\\n\\n" + paragraph
+                        + "\"}");
+
+        assertThat(added.status()).as(added.body()).isEqualTo(201);
+        Http.Response found = gateway.post(base + "/search", "application/json",
+                "{\"query\":\"What moves pages back into the database file?\",\"mode\":\"vector\"}");
+        assertThat(found.status()).as(found.body()).isEqualTo(200);
+        assertThat(found.json().get("passages").get(0).get("documentId").asString()).isEqualTo("long");
+    }
+
     private static JsonNode row(JsonNode report, String model) {
         return StreamSupport.stream(report.get("rows").spliterator(), false)
                 .filter(r -> model.equals(r.path("group").path("model").asString(null))).findFirst().orElse(null);

@@ -20,8 +20,8 @@ import org.springframework.validation.annotation.Validated;
  * @param chatModel the model {@code /ask} uses when the request names none
  * @param embeddingBatchSize inputs per embeddings request
  * @param modelTimeout the longest one model call may take
- * @param chunkTokens the most tokens in one chunk (cl100k_base count; leaves headroom under the embedding model's
- *     own limit)
+ * @param chunkTokens the most tokens in one chunk (cl100k_base count); the embedding model may read fewer (it
+ *     embeds a longer chunk from its first tokens, see {@code GatewayEmbeddingModel})
  * @param chunkOverlapTokens tokens of the previous chunk repeated at the start of the next inside a section
  * @param maxDocumentSize a larger upload is refused with 413
  * @param synchronousLimit documents up to this size are ingested in the request; larger ones by a background job

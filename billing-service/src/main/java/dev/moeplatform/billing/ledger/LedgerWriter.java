@@ -107,7 +107,8 @@ class LedgerWriter {
                 List<Added> added = new ArrayList<>();
                 try (var rows = statement.executeQuery()) {
                     while (rows.next()) {
-                        added.add(new Added(rows.getString("tenant"), rows.getString("team"), rows.getString("model"), rows.getLong("requests"),
+                        added.add(new Added(rows.getString("tenant"), rows.getString("team"), rows.getString("model"),
+                                rows.getLong("requests"),
                                 rows.getLong("prompt_tokens"), rows.getLong("completion_tokens"),
                                 rows.getBigDecimal("cost"), rows.getBigDecimal("reference_cost")));
                     }

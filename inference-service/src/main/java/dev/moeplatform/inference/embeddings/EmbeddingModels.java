@@ -107,18 +107,26 @@ public class EmbeddingModels implements AutoCloseable {
     }
 
     /**
+     * @param truncate an input over {@link #maxTokens()} is counted at the limit, where the model cuts it, rather
+     *     than refused
      * @return each input's token count as the model sees it ({@code [CLS]} and {@code [SEP]} included)
-     * @throws ApiException 400 naming {@code input} when an input has more than {@link #maxTokens()} tokens
+     * @throws ApiException 400 naming {@code input} when an input has more than {@link #maxTokens()} tokens and
+     *     {@code truncate} is false
      */
-    int[] countTokens(List<String> inputs) {
+    int[] countTokens(List<String> inputs, boolean truncate) {
         Encoding[] encodings = counter.batchEncode(inputs);
         int[] counts = new int[encodings.length];
         for (int i = 0; i < encodings.length; i++) {
             counts[i] = encodings[i].getIds().length;
             if (counts[i] > maxTokens) {
+                if (truncate) {
+                    counts[i] = maxTokens;
+                    continue;
+                }
                 String which = inputs.size() == 1 ? "The input" : "input[" + i + "]";
                 throw new ApiException(new ApiError(400, which + " has " + counts[i] + " tokens; model '" + id
-                        + "' accepts at most " + maxTokens + " tokens per input. Shorten or split it.", "input",
+                        + "' accepts at most " + maxTokens + " tokens per input. Shorten or split it, or send "
+                        + "\"truncate\": true to embed its first " + maxTokens + " tokens.", "input",
                         "context_length_exceeded"));
             }
         }

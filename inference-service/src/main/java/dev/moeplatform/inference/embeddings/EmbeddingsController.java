@@ -29,7 +29,8 @@ public class EmbeddingsController {
     @PostMapping("/v1/embeddings")
     @Operation(summary = "Create embeddings", description = "OpenAI's request: {model, input (a string or an array of "
             + "strings; token ids are not supported), encoding_format (\"float\", the default, or \"base64\": "
-            + "little-endian float32), dimensions (only the model's own), user}. Embeddings have unit length.")
+            + "little-endian float32), dimensions (only the model's own), user}, and truncate (true: an input over the "
+            + "model's token limit is embedded from its first tokens instead of refused). Embeddings have unit length.")
     public EmbeddingList create(@RequestBody JsonNode body) {
         EmbeddingsRequest request = EmbeddingsRequest.from(body, maxInputs);
         models.require(request.model());
@@ -37,7 +38,7 @@ public class EmbeddingsController {
             throw EmbeddingsRequest.invalid("dimensions", "Model '" + request.model() + "' creates "
                     + models.dimensions() + "-dimensional embeddings and cannot shorten them; omit 'dimensions'.");
         }
-        int[] tokens = models.countTokens(request.input());
+        int[] tokens = models.countTokens(request.input(), request.truncate());
         List<float[]> vectors = models.embed(request.input());
 
         List<EmbeddingData> data = new ArrayList<>(vectors.size());

@@ -12,8 +12,10 @@ import tools.jackson.databind.JsonNode;
  * are accepted and ignored.
  *
  * @param dimensions the requested length, or null for the model's own
+ * @param truncate an input longer than the model's limit is embedded from its first tokens (Hugging Face TEI's
+ *     {@code truncate}, what sentence-transformers does) instead of refused; false (the default) is OpenAI's 400
  */
-record EmbeddingsRequest(String model, List<String> input, boolean base64, Integer dimensions) {
+record EmbeddingsRequest(String model, List<String> input, boolean base64, Integer dimensions, boolean truncate) {
 
     static EmbeddingsRequest from(JsonNode body, int maxInputs) {
         if (body == null || !body.isObject()) {
@@ -27,7 +29,7 @@ record EmbeddingsRequest(String model, List<String> input, boolean base64, Integ
         boolean base64 = base64(body.get("encoding_format"));
         Integer dimensions = dimensions(body.get("dimensions"));
         checkUser(body.get("user"));
-        return new EmbeddingsRequest(model.asString(), input, base64, dimensions);
+        return new EmbeddingsRequest(model.asString(), input, base64, dimensions, truncate(body.get("truncate")));
     }
 
     private static List<String> input(JsonNode input, int maxInputs) {
@@ -84,6 +86,16 @@ record EmbeddingsRequest(String model, List<String> input, boolean base64, Integ
             throw invalid("dimensions", "'dimensions' must be a positive integer.");
         }
         return dimensions.asInt();
+    }
+
+    private static boolean truncate(JsonNode truncate) {
+        if (truncate == null || truncate.isNull()) {
+            return false;
+        }
+        if (!truncate.isBoolean()) {
+            throw invalid("truncate", "'truncate' must be true or false.");
+        }
+        return truncate.asBoolean();
     }
 
     private static void checkUser(JsonNode user) {

@@ -35,6 +35,7 @@ class EmbeddingsErrorsTest extends EmbeddingsTestBase {
             {"model": "all-minilm-l6-v2", "input": "hi", "dimensions": "384"}       | 400 | dimensions
             {"model": "all-minilm-l6-v2", "input": "hi", "dimensions": 3.5}         | 400 | dimensions
             {"model": "all-minilm-l6-v2", "input": "hi", "user": 12}                | 400 | user
+            {"model": "all-minilm-l6-v2", "input": "hi", "truncate": "yes"}         | 400 | truncate
             """)
     void badRequestsNameTheirParam(String body, int status, String param) {
         JsonNode error = assertOpenAiError(post(body), status);
@@ -75,6 +76,26 @@ class EmbeddingsErrorsTest extends EmbeddingsTestBase {
         assertThat(error.get("param").asString()).isEqualTo("input");
         assertThat(error.get("code").asString()).isEqualTo("context_length_exceeded");
         assertThat(error.get("message").asString()).contains("input[1]", "129", "128");
+    }
+
+    @Test
+    void withTruncateALongInputIsEmbeddedFromItsFirstTokensAsTheModelCutsIt() {
+        String limit = "word ".repeat(126);                     // exactly the model's 128 tokens
+        String longer = limit + "other words past the window";  // 133 tokens: 400 without truncate
+
+        JsonNode truncated = post("{\"model\":\"all-minilm-l6-v2\",\"truncate\":true,\"input\":[\"hi\",\"" + longer
+                + "\"]}").json();
+        JsonNode exact = post("{\"model\":\"all-minilm-l6-v2\",\"input\":\"" + limit + "\"}").json();
+
+        assertThat(truncated.get("usage").get("prompt_tokens").asInt()).isEqualTo(3 + 128); // [CLS] hi [SEP] + 128
+        JsonNode cut = truncated.get("data").get(1).get("embedding");
+        JsonNode first128 = exact.get("data").get(0).get("embedding");
+        for (int i = 0; i < 384; i++) {
+            assertThat(cut.get(i).asDouble()).as("dimension %d", i).isCloseTo(first128.get(i).asDouble(),
+                    org.assertj.core.api.Assertions.within(1e-5));
+        }
+        assertThat(assertOpenAiError(post("{\"model\":\"all-minilm-l6-v2\",\"input\":\"" + longer + "\"}"), 400)
+                .get("message").asString()).contains("133", "128", "\"truncate\": true");
     }
 
     @Test

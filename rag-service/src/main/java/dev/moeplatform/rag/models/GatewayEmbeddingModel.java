@@ -50,7 +50,10 @@ public class GatewayEmbeddingModel implements EmbeddingModel {
                     .contentType(MediaType.APPLICATION_JSON)
                     .header(HttpHeaders.AUTHORIZATION, "Bearer on-behalf-of")
                     .header(IdentityHeader.NAME, credentials.onBehalfOf(Callers.current()))
-                    .body(Map.of("model", model, "input", batch))
+                    // A chunk longer than the embedding model's window (all-MiniLM-L6-v2: 128 of its tokens, fewer
+                    // than a 200-token cl100k chunk may need) is embedded from its first tokens, as
+                    // sentence-transformers does; the keyword index still has all of its text.
+                    .body(Map.of("model", model, "input", batch, "truncate", true))
                     .retrieve().body(JsonNode.class));
             JsonNode data = body == null ? null : body.get("data");
             if (data == null || data.size() != batch.size()) {
